@@ -371,6 +371,20 @@ mod tests {
     }
 
     #[test]
+    fn edit_window_refills_across_a_large_body() {
+        // 30,000 insertion points: far more than one window holds.
+        let body: Vec<u8> = b".\n".repeat(15_000);
+        let mut s = Stuffed::new(Bytes::from(body));
+        assert!(s.window.len() <= EDIT_WINDOW + 1);
+        let n = s.remaining();
+        let wire = s.copy_to_bytes(n);
+        assert_eq!(
+            &wire[..],
+            [&b"..\r\n".repeat(15_000)[..], b".\r\n"].concat()
+        );
+    }
+
+    #[test]
     fn vectored_chunks_cover_everything() {
         let mut s = Stuffed::new(Bytes::from_static(b"a\n.b\nc"));
         let mut slices = [IoSlice::new(&[]); 16];
