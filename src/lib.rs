@@ -30,6 +30,7 @@
 //! use pobox::pop3::server::{Config, Event, LoginRejection, MessageInfo, Session, Transport, UniqueId};
 //! use std::sync::Arc;
 //!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! // The host's storage: one user, two messages (LF line ends, as on disk).
 //! let messages = vec![
 //!     Bytes::from_static(b"Subject: hello\n\nHi!\n"),
@@ -38,11 +39,8 @@
 //! let listing: Vec<MessageInfo> = messages
 //!     .iter()
 //!     .enumerate()
-//!     .map(|(i, m)| {
-//!         let uid = UniqueId::new(format!("msg-{i}")).unwrap();
-//!         MessageInfo::new(pobox::pop3::wire_size(m), uid)
-//!     })
-//!     .collect();
+//!     .map(|(i, m)| Ok(MessageInfo::new(pobox::pop3::wire_size(m), UniqueId::new(format!("msg-{i}"))?)))
+//!     .collect::<Result<_, pobox::pop3::server::InvalidUniqueId>>()?;
 //!
 //! let mut config = Config::default();
 //! config.plaintext_auth_without_tls(true); // a private transport, for the example
@@ -61,18 +59,18 @@
 //!         match event {
 //!             Event::Login(request) => {
 //!                 if request.user() == "alice" && request.credentials().verify(b"secret") {
-//!                     session.accept_login(request, listing.clone(), now).unwrap();
+//!                     session.accept_login(request, listing.clone(), now)?;
 //!                 } else {
-//!                     session.reject_login(request, LoginRejection::BadCredentials, now).unwrap();
+//!                     session.reject_login(request, LoginRejection::BadCredentials, now)?;
 //!                 }
 //!             }
 //!             Event::Retrieve(request) => {
 //!                 let message = messages[request.index()].clone(); // a refcount, not a copy
-//!                 session.send_message(request, message, now).unwrap();
+//!                 session.send_message(request, message, now)?;
 //!             }
 //!             Event::Commit(request) => {
 //!                 deleted.extend(request.deleted().iter().map(|(index, _uid)| *index));
-//!                 session.commit_done(request).unwrap();
+//!                 session.commit_done(request)?;
 //!             }
 //!             // No STLS in this config; Closed needs no answer.
 //!             _ => {}
@@ -94,7 +92,7 @@
 //! }
 //!
 //! assert_eq!(
-//!     String::from_utf8(wire).unwrap(),
+//!     String::from_utf8(wire)?,
 //!     "+OK POP3 server ready\r\n\
 //!      +OK\r\n\
 //!      +OK alice's maildrop has 2 messages (72 octets)\r\n\
@@ -105,6 +103,8 @@
 //!      +OK localhost POP3 server signing off (1 message left)\r\n"
 //! );
 //! assert_eq!(deleted, [0]);
+//! # Ok(())
+//! # }
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
