@@ -1,1 +1,46 @@
 //! IMAP4rev1 (RFC 3501): the codec (parse and encode, both directions).
+//!
+//! * Types: plain owned data ([`Command`], [`Response`], [`Greeting`], [`Envelope`],
+//!   [`BodyStructure`], [`Section`], [`SearchKey`], [`SequenceSet`], ...). Strings are
+//!   [`bytes::Bytes`] slices of the input, so values carry no lifetime and literals are never
+//!   copied. Host-supplied text goes through validated constructors.
+//! * Modified UTF-7 mailbox names: [`utf7`].
+//! * Limits: [`Limits`]; errors: [`ParseError`] with the tag and an [`ErrorKind`].
+#![allow(clippy::module_inception)]
+#![allow(dead_code)] // TEMP: parser and encoder land in the next commits
+
+mod body;
+pub(crate) mod chars;
+mod command;
+mod core;
+mod datetime;
+mod envelope;
+mod error;
+mod fetch;
+mod flag;
+mod limits;
+mod mailbox;
+mod response;
+mod search;
+mod sequence;
+pub mod utf7;
+
+pub use self::body::{
+    Body, BodyExtension, BodyFields, BodyKind, BodyStructure, Disposition, DispositionTail,
+    LanguageTail, LocationTail, MultipartExtension, SinglePartExtension,
+};
+pub use self::command::{AuthenticateData, Command, CommandBody, StatusAttribute, StoreKind};
+pub use self::core::{Atom, IString, Literal, LiteralMode, NString, Tag, Text, ValueError};
+pub use self::datetime::{Date, DateTime};
+pub use self::envelope::{Address, Envelope};
+pub use self::error::{ErrorKind, ParseError};
+pub use self::fetch::{FetchAttribute, FetchItems, MessageDataItem, Partial, Section, SectionText};
+pub use self::flag::{Flag, FlagFetch, FlagPerm, MailboxAttribute};
+pub use self::limits::Limits;
+pub use self::mailbox::{ListMailbox, Mailbox};
+pub use self::response::{
+    Code, Continue, Data, Greeting, GreetingKind, ListData, NamespaceDescription, Response,
+    StatusItem, StatusKind, StatusResponse,
+};
+pub use self::search::SearchKey;
+pub use self::sequence::{SeqNumber, Sequence, SequenceSet};
