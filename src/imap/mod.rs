@@ -18,6 +18,7 @@ mod envelope;
 mod error;
 mod fetch;
 mod flag;
+mod framer;
 mod limits;
 mod mailbox;
 mod response;
@@ -36,6 +37,7 @@ pub use self::envelope::{Address, Envelope};
 pub use self::error::{ErrorKind, ParseError};
 pub use self::fetch::{FetchAttribute, FetchItems, MessageDataItem, Partial, Section, SectionText};
 pub use self::flag::{Flag, FlagFetch, FlagPerm, MailboxAttribute};
+pub use self::framer::{Frame, Framer, LiteralAnnouncement};
 pub use self::limits::Limits;
 pub use self::mailbox::{ListMailbox, Mailbox};
 pub use self::response::{
