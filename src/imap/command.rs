@@ -202,7 +202,7 @@ pub enum CommandBody {
         /// The command name (starts with `X`).
         name: Atom,
         /// Arguments, unparsed (starting with SP when non-empty).
-        arguments: Bytes,
+        arguments: ExtensionArguments,
     },
 }
 
@@ -260,4 +260,40 @@ pub enum AuthenticateData {
     Response(Secret<Bytes>),
     /// `*`: the client cancels the exchange (the server answers BAD).
     Cancel,
+}
+
+/// The raw arguments of an `x-command` (RFC 3501 §9), from the name to the final CRLF.
+///
+/// Parsed arguments may hold literals (and so CRLF); arguments built by a host may not hold
+/// CR, LF or NUL, so they cannot end the command early.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ExtensionArguments(Bytes);
+
+impl ExtensionArguments {
+    /// Arguments without CR, LF or NUL; empty or starting with SP.
+    pub fn new(b: impl Into<Bytes>) -> Result<Self, super::core::ValueError> {
+        let b = b.into();
+        if b.iter().any(|&c| matches!(c, b'\r' | b'\n' | 0)) {
+            return Err(super::core::ValueError::new(
+                "x-command arguments",
+                "CR, LF or NUL",
+            ));
+        }
+        if !b.is_empty() && b.first() != Some(&b' ') {
+            return Err(super::core::ValueError::new(
+                "x-command arguments",
+                "must start with SP",
+            ));
+        }
+        Ok(ExtensionArguments(b))
+    }
+
+    pub(crate) fn unvalidated(b: Bytes) -> Self {
+        ExtensionArguments(b)
+    }
+
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
 }

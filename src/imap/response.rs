@@ -214,13 +214,37 @@ pub struct StatusItem {
     pub value: u32,
 }
 
+/// A hierarchy delimiter: one `QUOTED-CHAR` (RFC 3501 §9 `mailbox-list`): 7-bit, not CR,
+/// LF or NUL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Delimiter(u8);
+
+impl Delimiter {
+    /// Checks `c` against `QUOTED-CHAR`.
+    pub fn new(c: u8) -> Result<Self, super::core::ValueError> {
+        if super::chars::TEXT_CHAR[c as usize] {
+            Ok(Delimiter(c))
+        } else {
+            Err(super::core::ValueError::new(
+                "delimiter",
+                "not a QUOTED-CHAR",
+            ))
+        }
+    }
+
+    /// The character.
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
 /// `mailbox-list` of LIST / LSUB (RFC 3501 §7.2.2, §7.2.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListData {
     /// `mbx-list-flags` (at most one selectability attribute).
     pub attributes: Vec<MailboxAttribute>,
-    /// Hierarchy delimiter (`QUOTED-CHAR`: 7-bit, not CR/LF/NUL), `None` for `NIL`.
-    pub delimiter: Option<u8>,
+    /// Hierarchy delimiter, `None` for `NIL`.
+    pub delimiter: Option<Delimiter>,
     /// The mailbox.
     pub mailbox: Mailbox,
 }
@@ -231,7 +255,7 @@ pub struct NamespaceDescription {
     /// Prefix (`string`).
     pub prefix: IString,
     /// Hierarchy delimiter, `None` for `NIL`.
-    pub delimiter: Option<u8>,
+    pub delimiter: Option<Delimiter>,
     /// `Namespace_Response_Extension = SP string SP "(" string *(SP string) ")"`.
     pub extensions: Vec<(IString, Vec<IString>)>,
 }
