@@ -27,10 +27,11 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, Instant, SystemTime};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rustix::fs::FlockOperation;
 use rustix::io::Errno;
@@ -65,9 +66,10 @@ impl Default for LockPolicy {
 #[derive(Debug)]
 pub struct DotLock {
     path: PathBuf,
-    /// (device, inode) of the lock file we created, so that drop never removes a lock
-    /// that someone else created after breaking ours as stale.
-    identity: (u64, u64),
+    /// What we wrote into the lock file (pid, time, counter), so that drop never removes
+    /// a lock that someone else created after breaking ours as stale. (The inode cannot
+    /// tell: file systems hand a freed inode number out again at once.)
+    token: String,
 }
 
 impl DotLock {
@@ -94,13 +96,12 @@ impl DotLock {
                 .open(&path)
             {
                 Ok(mut file) => {
-                    // The pid helps a person find the holder; nothing relies on it.
-                    let _ = writeln!(file, "{}", std::process::id());
-                    let meta = file.metadata().map_err(|e| StoreError::io(&path, e))?;
-                    return Ok(DotLock {
-                        path,
-                        identity: (meta.dev(), meta.ino()),
-                    });
+                    let token = DotLock::token();
+                    if let Err(e) = file.write_all(token.as_bytes()) {
+                        let _ = fs::remove_file(&path);
+                        return Err(StoreError::io(&path, e));
+                    }
+                    return Ok(DotLock { path, token });
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                     if DotLock::is_stale(&path, policy.stale_after) {
@@ -121,6 +122,22 @@ impl DotLock {
         }
     }
 
+    /// `PID SECONDS.NANOS COUNTER\n`: unique to one lock on this host. The pid comes
+    /// first, to help a person find the holder.
+    fn token() -> String {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let count = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let pid = std::process::id();
+        format!(
+            "{pid} {}.{:09} {count}\n",
+            now.as_secs(),
+            now.subsec_nanos()
+        )
+    }
+
     /// `true` when the lock file's mtime is more than `stale_after` in the past.
     fn is_stale(path: &Path, stale_after: Duration) -> bool {
         let Ok(modified) = fs::metadata(path).and_then(|m| m.modified()) else {
@@ -139,8 +156,7 @@ impl DotLock {
 
 impl Drop for DotLock {
     fn drop(&mut self) {
-        let ours =
-            fs::symlink_metadata(&self.path).is_ok_and(|m| (m.dev(), m.ino()) == self.identity);
+        let ours = fs::read(&self.path).is_ok_and(|contents| contents == self.token.as_bytes());
         if ours {
             if let Err(e) = fs::remove_file(&self.path) {
                 tracing::warn!(lock = %self.path.display(), error = %e, "cannot remove dotlock");
