@@ -206,6 +206,25 @@ fn read_unquotes_and_sizes_count_the_unquoted_crlf_octets() {
 }
 
 #[test]
+fn reads_share_the_spool_buffer_read_once_at_open() {
+    let f = Fixture::with(SPOOL);
+    let mailbox = f.store.open("u").unwrap();
+    // Unquoted messages are slices of one buffer: the same bytes, not fresh copies.
+    let (a, b) = (mailbox.read(0).unwrap(), mailbox.read(0).unwrap());
+    assert_eq!(a.as_ptr(), b.as_ptr());
+    let third = mailbox.read(2).unwrap();
+    let distance = third.as_ptr() as usize - a.as_ptr() as usize;
+    let extents = mbox::split(SPOOL).unwrap();
+    assert_eq!(
+        distance,
+        extents[2].content.start - extents[0].content.start
+    );
+    // The file can change under the session without changing what it serves.
+    fs::write(f.spool(), b"").unwrap();
+    assert_eq!(mailbox.read(0).unwrap(), ONE);
+}
+
+#[test]
 fn flags_and_dates_come_from_status_headers_and_from_lines() {
     let f = Fixture::with(SPOOL);
     let mailbox = f.store.open("u").unwrap();
