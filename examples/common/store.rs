@@ -36,7 +36,6 @@ use super::{maildir, mbox};
 /// `-ERR [IN-USE]` (RFC 2449 §8.1.2) and everything else to `-ERR [SYS/TEMP]` or
 /// `[SYS/PERM]` (RFC 3206 §4).
 #[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
 pub enum StoreError {
     /// The `--mail` argument is not `maildir:PATH` or `mbox:PATH` with a `%u`.
     #[error("invalid mail location {spec:?}: {reason}")]
