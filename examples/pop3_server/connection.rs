@@ -330,10 +330,11 @@ impl Host {
                 let _ = tokio::time::timeout(CLOSE_TIMEOUT, io.shutdown()).await;
                 info!("connection closed");
             }
-            Ok(Ending::ClientGone) => info!(?state, "client closed the connection"),
-            Ok(Ending::Shutdown) => info!(?state, "server shutdown: connection closed"),
+            // Without QUIT: a session in TRANSACTION ends without UPDATE.
+            Ok(Ending::ClientGone) => info!(?state, "connection closed by the client"),
+            Ok(Ending::Shutdown) => info!(?state, "connection closed by server shutdown"),
             Ok(Ending::StartTls) => error!("STLS asked for twice"), // not reachable
-            Err(e) => info!(?state, error = %e, "connection lost"),
+            Err(e) => info!(?state, error = %e, "connection closed by an error"),
         }
         // A task still running (one the session gave up on, or a commit whose client
         // vanished) finishes on its own; its result is dropped, releasing any maildrop.
