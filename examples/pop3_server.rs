@@ -173,7 +173,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let inetd = args.inetd;
+    let (inetd, logs_to_file) = (args.inetd, args.log_file.is_some());
     let result = runtime.block_on(run(args));
     if inetd {
         // tokio reads stdin on a thread blocked in read(2), which cannot be cancelled:
@@ -187,7 +187,9 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             error!("{e}");
-            eprintln!("pop3_server: {e}");
+            if logs_to_file {
+                eprintln!("pop3_server: {e}");
+            }
             ExitCode::FAILURE
         }
     }
@@ -232,7 +234,8 @@ async fn run(args: Args) -> Result<(), Box<dyn Error>> {
         span.in_scope(|| info!("inetd session"));
         // One byte stream out of two pipes (or two ends of one socket).
         let stdio = tokio::io::join(tokio::io::stdin(), tokio::io::stdout());
-        let session = serve_one(stdio, config, server, shutdown).instrument(span);
+        let session =
+            connection::serve(stdio, Transport::Plain, config, server, shutdown).instrument(span);
         tokio::pin!(session);
         tokio::select! {
             () = &mut session => return Ok(()),
@@ -245,20 +248,21 @@ async fn run(args: Args) -> Result<(), Box<dyn Error>> {
 
     // Bind everything first: a port that cannot be had is an error at start-up.
     let mut listeners = Vec::new();
-    for (addresses, implicit_tls) in [(&args.listen, false), (&args.tls_listen, true)] {
-        for &address in addresses {
-            let listener = TcpListener::bind(address)
-                .await
-                .map_err(|e| format!("cannot listen on {address}: {e}"))?;
-            let local = listener.local_addr()?;
-            let plaintext = args.plaintext_allowed(address.ip().is_loopback());
-            let config = session_config(&args, &hostname, stls && !implicit_tls, plaintext)?;
-            let scheme = if implicit_tls { "pop3s" } else { "pop3" };
-            println!("{scheme} listening on {local}");
-            info!(%local, implicit_tls, stls = stls && !implicit_tls,
-                plaintext_without_tls = plaintext && !implicit_tls, "listening");
-            listeners.push((listener, implicit_tls, config));
-        }
+    for &address in &args.listen {
+        let plaintext = args.plaintext_allowed(address.ip().is_loopback());
+        let config = session_config(&args, &hostname, stls, plaintext)?;
+        listeners.push((bind(address, "pop3").await?, None, config));
+        info!(%address, stls, plaintext_without_tls = plaintext, "POP3");
+    }
+    for &address in &args.tls_listen {
+        let acceptor = server
+            .tls
+            .clone()
+            .ok_or("--tls-listen needs --cert and --key")?;
+        // Plaintext passwords are fine inside TLS; STLS is not offered there.
+        let config = session_config(&args, &hostname, false, true)?;
+        listeners.push((bind(address, "pop3s").await?, Some(acceptor), config));
+        info!(%address, "POP3 over TLS");
     }
     if let Some(demo) = &demo {
         let first = listeners.first().and_then(|(l, _, _)| l.local_addr().ok());
@@ -304,10 +308,20 @@ async fn run(args: Args) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
+/// Binds a listener and prints its address (`pop3 listening on 127.0.0.1:1110`).
+async fn bind(address: SocketAddr, scheme: &str) -> Result<TcpListener, Box<dyn Error>> {
+    let listener = TcpListener::bind(address)
+        .await
+        .map_err(|e| format!("cannot listen on {address}: {e}"))?;
+    println!("{scheme} listening on {}", listener.local_addr()?);
+    Ok(listener)
+}
+
 /// Accepts connections until shutdown, one task each, then waits for them to end.
+/// With `implicit_tls`, every connection starts with a TLS handshake.
 async fn accept_loop(
     listener: TcpListener,
-    implicit_tls: bool,
+    implicit_tls: Option<TlsAcceptor>,
     config: Arc<Config>,
     server: Arc<Server>,
     mut shutdown: Shutdown,
@@ -320,15 +334,15 @@ async fn accept_loop(
                 Ok((stream, peer)) => {
                     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
                     let span = info_span!("conn", id, %peer);
-                    span.in_scope(|| info!(implicit_tls, "connection opened"));
+                    span.in_scope(|| info!(tls = implicit_tls.is_some(), "connection opened"));
                     let (config, server) = (Arc::clone(&config), Arc::clone(&server));
                     let shutdown = shutdown.clone();
-                    match (implicit_tls, server.tls.clone()) {
-                        (true, Some(acceptor)) => connections.spawn(
+                    match implicit_tls.clone() {
+                        Some(acceptor) => connections.spawn(
                             connection::serve_implicit_tls(stream, acceptor, config, server, shutdown)
                                 .instrument(span),
                         ),
-                        _ => connections.spawn(
+                        None => connections.spawn(
                             connection::serve(stream, Transport::Plain, config, server, shutdown)
                                 .instrument(span),
                         ),
@@ -350,14 +364,6 @@ async fn accept_loop(
     }
     drop(listener);
     while connections.join_next().await.is_some() {}
-}
-
-/// The inetd session: plain POP3 on stdin/stdout (STLS offered with --cert/--key).
-async fn serve_one<S>(stdio: S, config: Arc<Config>, server: Arc<Server>, shutdown: Shutdown)
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send,
-{
-    connection::serve(stdio, Transport::Plain, config, server, shutdown).await;
 }
 
 /// The session settings for one kind of listener.
