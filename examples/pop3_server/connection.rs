@@ -50,9 +50,9 @@ use crate::storage::{self, Answer};
 const READ_SIZE: usize = 16 * 1024;
 /// A TLS handshake (STLS or implicit) must finish within this.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
-/// A client that takes nothing of a response for this long is gone. The session's
-/// autologout (RFC 1939 §3) does not run while the host is blocked writing.
-const WRITE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
+/// A client that takes no byte of a response for this long is gone: the autologout
+/// time (RFC 1939 §3), which the session cannot count while the host is writing.
+const WRITE_STALL: Duration = Duration::from_secs(10 * 60);
 /// Sending TLS close_notify and FIN after the last response.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -372,22 +372,25 @@ where
     }
 }
 
-/// Writes all of `transmit` and flushes (TLS records, stdout's buffer).
+/// Writes all of `transmit` (vectored: message bodies go out as slices of the
+/// message, never copied) and flushes (TLS records, stdout's buffer). A client that
+/// takes nothing for [`WRITE_STALL`] is gone; a slow one is not.
 async fn write_out<S>(io: &mut S, transmit: &mut Transmit) -> io::Result<()>
 where
     S: AsyncWrite + Unpin,
 {
-    let write = async {
-        io.write_all_buf(transmit).await?;
-        io.flush().await
-    };
-    match tokio::time::timeout(WRITE_TIMEOUT, write).await {
-        Ok(written) => written,
-        Err(_) => Err(io::Error::new(
-            io::ErrorKind::TimedOut,
-            "client stopped reading",
-        )),
+    let stalled = || io::Error::new(io::ErrorKind::TimedOut, "client stopped reading");
+    while transmit.has_remaining() {
+        match tokio::time::timeout(WRITE_STALL, io.write_buf(transmit)).await {
+            Ok(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => return Err(e),
+            Err(_) => return Err(stalled()),
+        }
     }
+    tokio::time::timeout(WRITE_STALL, io.flush())
+        .await
+        .map_err(|_| stalled())?
 }
 
 /// Sleeps until the session's deadline; forever when it has none.
