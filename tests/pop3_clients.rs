@@ -288,7 +288,7 @@ fn poplib_rset_restores_deleted_messages() {
 }
 
 #[test]
-fn rfc2449_8_1_2_a_second_session_on_one_mbox_is_in_use() {
+fn rfc2449_8_1_2_a_second_session_on_one_maildrop_is_in_use() {
     for kind in [StoreKind::Mbox, StoreKind::Maildir] {
         let fixture = Fixture::new(kind);
         let server = fixture.start_server(&[]);
