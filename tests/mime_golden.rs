@@ -1,5 +1,14 @@
 //! pobox::mime against Dovecot 2.3 (the oracle): golden files recorded by
-//! `tests/mime_oracle/run_dovecot_oracle.py`.
+//! `tests/mime_oracle/run_dovecot_oracle.py` (see its doc for how to run it).
+//!
+//! Every FETCH answer and SEARCH result is compared byte for byte. The
+//! differences that remain are listed in [`KNOWN`], each with the RFC text
+//! that says pobox is right:
+//!
+//! 1. RFC 3501 §6.4.5, header fetches of a message with no blank line (the
+//!    header runs to the end of the message): "the blank line is included in
+//!    all header fetches, except in the case of a message which has no body
+//!    and no blank line." Dovecot adds a CRLF to `HEADER.FIELDS` there.
 
 use std::path::PathBuf;
 
@@ -37,6 +46,31 @@ fn read_golden(name: &str) -> Vec<Record> {
     out
 }
 
+/// Known differences: (message file, request, which numbered reason above).
+const KNOWN: &[(&str, &str, u32)] = &[
+    (
+        "13-headers-only.eml",
+        "FETCH 13 (BODY.PEEK[HEADER.FIELDS (From Subject)])",
+        1,
+    ),
+    (
+        "13-headers-only.eml",
+        "FETCH 13 (BODY.PEEK[HEADER.FIELDS (x-custom-header DATE)])",
+        1,
+    ),
+    (
+        "13-headers-only.eml",
+        "FETCH 13 (BODY.PEEK[HEADER.FIELDS (No-Such-Field)])",
+        1,
+    ),
+];
+
+fn is_known(file: &str, request: &[u8]) -> bool {
+    KNOWN
+        .iter()
+        .any(|(f, r, _)| *f == file && r.as_bytes() == request)
+}
+
 struct Entry {
     file: String,
 }
@@ -70,6 +104,7 @@ fn fetched_string(answer: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// Parses `BODY.PEEK[1.2.HEADER.FIELDS (A B)]<3.7>` into its pieces.
+#[allow(clippy::type_complexity)]
 fn parse_section_item(item: &str) -> Option<(Vec<u32>, String, Vec<Vec<u8>>, Option<(u64, u64)>)> {
     let open = item.find('[')?;
     let close = item.rfind(']')?;
@@ -155,7 +190,7 @@ fn dovecot_sections_and_sizes() {
             if let Some(got) = got {
                 checked += 1;
                 let want = fetched_string(&rec.answer).unwrap();
-                if got != want {
+                if got != want && !is_known(&entry.file, &rec.request) {
                     failures.push(format!(
                         "{}: {item}\n  want {:?}\n  got  {:?}",
                         entry.file,

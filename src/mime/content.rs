@@ -287,9 +287,7 @@ pub(crate) fn language_list(s: &[u8], max: usize) -> Vec<Vec<u8>> {
             out.push(s[i..i + len].to_vec());
         }
         i = skip_cfws(s, i + len);
-        if s.get(i) == Some(&b',') {
-            i += 1;
-        } else if len == 0 {
+        if s.get(i) == Some(&b',') || len == 0 {
             i += 1;
         }
     }

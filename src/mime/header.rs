@@ -44,7 +44,7 @@ impl Field {
 /// followed by white space; other bytes, the white space included, stay.
 pub(crate) fn unfold(raw: &[u8]) -> Cow<'_, [u8]> {
     if memchr::memchr(b'\n', raw).is_none() {
-        return Cow::Borrowed(trim_end(raw));
+        return Cow::Borrowed(raw);
     }
     let mut out = Vec::with_capacity(raw.len());
     let mut i = 0;
@@ -61,17 +61,7 @@ pub(crate) fn unfold(raw: &[u8]) -> Cow<'_, [u8]> {
         out.push(b);
         i += 1;
     }
-    let len = trim_end(&out).len();
-    out.truncate(len);
     Cow::Owned(out)
-}
-
-fn trim_end(s: &[u8]) -> &[u8] {
-    let mut end = s.len();
-    while end > 0 && matches!(s[end - 1], b' ' | b'\t' | b'\r' | b'\n') {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 /// Splits the first line of a field, `line` (without terminator, starting at
@@ -113,7 +103,7 @@ mod tests {
             &*unfold(b"This is a folded\r\n  subject\n\tline"),
             b"This is a folded  subject\tline"
         );
-        assert_eq!(&*unfold(b"plain  "), b"plain");
+        assert_eq!(&*unfold(b"plain  "), b"plain  ");
     }
 
     #[test]
