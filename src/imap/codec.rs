@@ -1,0 +1,170 @@
+//! Entry points of the parser (httparse style: `Ok(Status::Partial)` when the input ends early,
+//! `Ok(Status::Complete((consumed, value)))` otherwise).
+//!
+//! The one-shot functions (`parse_command`, `parse_response`, `parse_greeting`) frame the input
+//! from its first byte and then run the grammar; a session that receives bytes piecemeal keeps a
+//! [`Framer`] instead (linear in the input, reports literal announcements) and calls
+//! [`parse_command_frame`] once per complete command.
+
+use bytes::Bytes;
+
+use super::command::{AuthenticateData, Command};
+use super::error::{ErrorKind, ParseError};
+use super::framer::{Frame, Framer};
+use super::limits::Limits;
+use super::parse::{self, Cursor};
+use super::response::{Greeting, Response};
+use crate::{Secret, Status};
+
+/// Frames `input` from its start: the length of the first complete command or response.
+fn frame(input: &[u8], limits: &Limits) -> Result<Status<usize>, ParseError> {
+    let mut framer = Framer::new(limits);
+    loop {
+        match framer.poll(input)? {
+            Frame::Incomplete => return Ok(Status::Partial),
+            Frame::Literal(_) => continue,
+            Frame::Complete(n) => return Ok(Status::Complete(n)),
+            // Only reached after an error, which was returned above.
+            Frame::Discard { .. } => return Ok(Status::Partial),
+        }
+    }
+}
+
+/// Parses one command (RFC 3501 §9 `command`) from the start of `input`, with default
+/// [`Limits`].
+///
+/// ```
+/// use bytes::Bytes;
+/// use pobox::Status;
+/// use pobox::imap::{parse_command, CommandBody};
+/// let input = Bytes::from_static(b"a1 NOOP\r\na2 LOGOUT\r\n");
+/// let Ok(Status::Complete((n, cmd))) = parse_command(&input) else { panic!() };
+/// assert_eq!((n, cmd.tag.as_bytes(), cmd.body), (9, &b"a1"[..], CommandBody::Noop));
+/// assert!(parse_command(&Bytes::from_static(b"a1 NO")).unwrap().is_partial());
+/// ```
+pub fn parse_command(input: &Bytes) -> Result<Status<(usize, Command)>, ParseError> {
+    parse_command_with(input, &Limits::default())
+}
+
+/// [`parse_command`] with explicit limits.
+pub fn parse_command_with(
+    input: &Bytes,
+    limits: &Limits,
+) -> Result<Status<(usize, Command)>, ParseError> {
+    let Status::Complete(n) = frame(input, limits)? else {
+        return Ok(Status::Partial);
+    };
+    let frame = input.slice(..n);
+    parse_command_frame(&frame, limits).map(|c| Status::Complete((n, c)))
+}
+
+/// Runs the command grammar on one complete, framed command (what [`Frame::Complete`]
+/// delimited), CRLF included. Literal values are slices of `frame`.
+pub fn parse_command_frame(frame: &Bytes, limits: &Limits) -> Result<Command, ParseError> {
+    let mut c = Cursor::new(frame, limits);
+    parse::command(&mut c).map_err(|mut e| {
+        if e.tag.is_none() {
+            e.tag = super::framer::tag_of(frame);
+        }
+        e
+    })
+}
+
+/// Parses one server response (`continue-req`, `response-data`, `response-tagged` or
+/// `response-fatal`, RFC 3501 §9) from the start of `input`, with default [`Limits`].
+pub fn parse_response(input: &Bytes) -> Result<Status<(usize, Response)>, ParseError> {
+    parse_response_with(input, &Limits::default())
+}
+
+/// [`parse_response`] with explicit limits.
+pub fn parse_response_with(
+    input: &Bytes,
+    limits: &Limits,
+) -> Result<Status<(usize, Response)>, ParseError> {
+    let Status::Complete(n) = frame(input, limits)? else {
+        return Ok(Status::Partial);
+    };
+    let frame = input.slice(..n);
+    parse_response_frame(&frame, limits).map(|r| Status::Complete((n, r)))
+}
+
+/// Runs the response grammar on one complete, framed response.
+pub fn parse_response_frame(frame: &Bytes, limits: &Limits) -> Result<Response, ParseError> {
+    parse::response(&mut Cursor::new(frame, limits))
+}
+
+/// Parses the server greeting (RFC 3501 §7.1, §9 `greeting`), with default [`Limits`].
+pub fn parse_greeting(input: &Bytes) -> Result<Status<(usize, Greeting)>, ParseError> {
+    parse_greeting_with(input, &Limits::default())
+}
+
+/// [`parse_greeting`] with explicit limits.
+pub fn parse_greeting_with(
+    input: &Bytes,
+    limits: &Limits,
+) -> Result<Status<(usize, Greeting)>, ParseError> {
+    let Status::Complete(n) = frame(input, limits)? else {
+        return Ok(Status::Partial);
+    };
+    let frame = input.slice(..n);
+    parse::greeting(&mut Cursor::new(&frame, limits)).map(|g| Status::Complete((n, g)))
+}
+
+/// One CRLF-terminated line without literals (AUTHENTICATE data, DONE).
+fn line(input: &[u8], limits: &Limits) -> Result<Status<usize>, ParseError> {
+    let window = input
+        .get(..input.len().min(limits.max_line_length()))
+        .unwrap_or_default();
+    match memchr::memchr(b'\n', window) {
+        None if input.len() >= limits.max_line_length() => Err(ParseError::new(
+            ErrorKind::LineTooLong {
+                limit: limits.max_line_length(),
+            },
+            limits.max_line_length(),
+        )),
+        None => Ok(Status::Partial),
+        Some(i) if i == 0 || window.get(i - 1) != Some(&b'\r') => {
+            Err(ParseError::new(ErrorKind::BareLf, i))
+        }
+        Some(i) => Ok(Status::Complete(i + 1)),
+    }
+}
+
+/// Parses a client line inside an AUTHENTICATE exchange (RFC 3501 §6.2.2): `base64 CRLF`
+/// (decoded) or `"*" CRLF` (cancel).
+pub fn parse_authenticate_data(
+    input: &Bytes,
+    limits: &Limits,
+) -> Result<Status<(usize, AuthenticateData)>, ParseError> {
+    let Status::Complete(n) = line(input, limits)? else {
+        return Ok(Status::Partial);
+    };
+    let body = input.get(..n - 2).unwrap_or_default();
+    if body == b"*" {
+        return Ok(Status::Complete((n, AuthenticateData::Cancel)));
+    }
+    let frame = input.slice(..n);
+    let mut c = Cursor::new(&frame, limits);
+    let data = c.base64()?;
+    c.crlf()?;
+    Ok(Status::Complete((
+        n,
+        AuthenticateData::Response(Secret::new(data)),
+    )))
+}
+
+/// Parses the `"DONE" CRLF` line that ends IDLE (RFC 2177 §3, case-insensitive). Any other
+/// line is a syntax error (the session then answers BAD and leaves IDLE).
+pub fn parse_idle_done(input: &Bytes, limits: &Limits) -> Result<Status<usize>, ParseError> {
+    let Status::Complete(n) = line(input, limits)? else {
+        return Ok(Status::Partial);
+    };
+    if input
+        .get(..n)
+        .is_some_and(|l| l.eq_ignore_ascii_case(b"DONE\r\n"))
+    {
+        Ok(Status::Complete(n))
+    } else {
+        Err(ParseError::syntax("DONE", 0))
+    }
+}

@@ -1,0 +1,398 @@
+//! Multi-line response bodies: dot-stuffing without copying (RFC 1939 §3).
+//!
+//! Everything RFC 1939 asks of a message on its way out is an insertion of
+//! one octet: a `.` before each line that starts with `.` (byte-stuffing)
+//! and a CR before each LF that lacks one (stores that keep Unix line ends).
+//! So the wire form is the original bytes plus a sorted list of insertion
+//! points, and [`Stuffed`] serves it as a [`bytes::Buf`] whose chunks are
+//! slices of the original `Bytes` and one-octet static inserts. One
+//! `memchr` pass over the message finds the insertion points; nothing of
+//! the body is copied, and no `Bytes` handle is created per chunk.
+//!
+//! The body then gets a final CRLF if it does not end with one, and the
+//! terminating `.CRLF`.
+
+use bytes::{Buf, Bytes};
+use std::io::IoSlice;
+
+/// What RFC 1939 §11 calls the "exact size" of a message: its octets as
+/// sent in RETR, before byte-stuffing, with every LF counted as CRLF.
+///
+/// For stores that keep LF line ends (mbox, Maildir written by Unix MDAs):
+/// each bare LF counts 2, a CRLF counts 2, and a message that does not end
+/// with a line end counts the CRLF that [`Stuffed`] adds. It matches what
+/// a client receives exactly (RFC 6856 §2.1: the LIST size "SHOULD match
+/// the actual number of octets sent in a RETR response").
+pub fn wire_size(message: &[u8]) -> u64 {
+    let edits = count_edits(message, false);
+    let tail = final_line_end(message).len();
+    // usize -> u64 never truncates on supported targets (<= 64 bits).
+    (message.len() + edits + tail) as u64
+}
+
+/// A message prepared for a multi-line response: the original bytes, the
+/// insertion points, and the terminator. It is a [`Buf`]: `chunk()` and
+/// `chunks_vectored()` hand out slices of the original message.
+///
+/// Memory is bounded whatever the message holds: insertion points are
+/// found a window of [`EDIT_WINDOW`] at a time as the output advances (a
+/// message of nothing but LFs would otherwise need a word per octet); a
+/// counting pass at the start makes `remaining()` exact.
+#[derive(Clone, Debug)]
+pub struct Stuffed {
+    body: Bytes,
+    /// The next insertion points (body offsets), ascending. The octet
+    /// inserted is `.` where the body has `.` (a line start), CR otherwise
+    /// (before a bare LF).
+    window: Vec<usize>,
+    /// Index in `window` of the next insertion not yet sent.
+    next_edit: usize,
+    /// Body offset up to which insertion points have been found.
+    scanned: usize,
+    /// The final CRLF (when missing) and ".\r\n".
+    tail: &'static [u8],
+    /// Position in `body` of the next byte to send.
+    pos: usize,
+    /// Bytes of `tail` already sent.
+    tail_sent: usize,
+    remaining: usize,
+}
+
+/// How many insertion points a [`Stuffed`] holds at once.
+const EDIT_WINDOW: usize = 1024;
+
+const DOT: &[u8] = b".";
+const CR: &[u8] = b"\r";
+
+impl Stuffed {
+    /// Prepares a whole message (RETR).
+    pub fn new(message: Bytes) -> Stuffed {
+        let len = message.len();
+        Stuffed::cut(message, len)
+    }
+
+    /// Prepares the first `len` octets of a message (TOP), which must end
+    /// on a line boundary; see [`top_len`].
+    pub(crate) fn cut(message: Bytes, len: usize) -> Stuffed {
+        let len = len.min(message.len());
+        let body = message.slice(..len);
+        let edits = count_edits(&body, true);
+        let tail: &'static [u8] = match final_line_end(&body) {
+            b"" => b".\r\n",
+            b"\n" => b"\n.\r\n",
+            _ => b"\r\n.\r\n",
+        };
+        let mut stuffed = Stuffed {
+            remaining: len + edits + tail.len(),
+            body,
+            window: Vec::new(),
+            next_edit: 0,
+            scanned: 0,
+            tail,
+            pos: 0,
+            tail_sent: 0,
+        };
+        stuffed.refill();
+        stuffed
+    }
+
+    /// Finds the next window of insertion points once the current one is
+    /// used up. Afterwards either an insertion point is pending, or there
+    /// are none left in the body.
+    fn refill(&mut self) {
+        if self.next_edit < self.window.len() || self.scanned >= self.body.len() {
+            return;
+        }
+        self.window.clear();
+        self.next_edit = 0;
+        let body = &self.body[..];
+        if self.scanned == 0 && body.first() == Some(&b'.') {
+            self.window.push(0);
+        }
+        let start = self.scanned;
+        self.scanned = body.len();
+        for lf in memchr::memchr_iter(b'\n', &body[start..]).map(|i| i + start) {
+            if lf == 0 || body[lf - 1] != b'\r' {
+                self.window.push(lf);
+            }
+            if body.get(lf + 1) == Some(&b'.') {
+                self.window.push(lf + 1);
+            }
+            if self.window.len() >= EDIT_WINDOW {
+                self.scanned = lf + 1;
+                break;
+            }
+        }
+    }
+
+    /// The insertion due at the current position, if any.
+    fn insert_here(&self) -> Option<&'static [u8]> {
+        let at = *self.window.get(self.next_edit)?;
+        if at != self.pos {
+            return None;
+        }
+        Some(if self.body.get(at) == Some(&b'.') {
+            DOT
+        } else {
+            CR
+        })
+    }
+
+    /// End of the run of original bytes starting at `pos`.
+    fn run_end(&self) -> usize {
+        self.window
+            .get(self.next_edit)
+            .copied()
+            .unwrap_or(self.body.len())
+    }
+
+    /// Takes the next chunk as an owned `Bytes`: a slice of the message, or
+    /// a static insert. For hosts that queue `Bytes` for vectored writes.
+    pub fn next_bytes(&mut self) -> Option<Bytes> {
+        let chunk = if let Some(insert) = self.insert_here() {
+            Bytes::from_static(insert)
+        } else if self.pos < self.body.len() {
+            self.body.slice(self.pos..self.run_end())
+        } else if self.tail_sent < self.tail.len() {
+            Bytes::from_static(&self.tail[self.tail_sent..])
+        } else {
+            return None;
+        };
+        self.advance(chunk.len());
+        Some(chunk)
+    }
+}
+
+impl Buf for Stuffed {
+    fn remaining(&self) -> usize {
+        self.remaining
+    }
+
+    fn chunk(&self) -> &[u8] {
+        if let Some(insert) = self.insert_here() {
+            insert
+        } else if self.pos < self.body.len() {
+            &self.body[self.pos..self.run_end()]
+        } else {
+            &self.tail[self.tail_sent.min(self.tail.len())..]
+        }
+    }
+
+    fn advance(&mut self, mut cnt: usize) {
+        cnt = cnt.min(self.remaining);
+        self.remaining -= cnt;
+        while cnt > 0 {
+            if self.insert_here().is_some() {
+                self.next_edit += 1;
+                self.refill();
+                cnt -= 1;
+            } else if self.pos < self.body.len() {
+                let step = cnt.min(self.run_end() - self.pos);
+                self.pos += step;
+                cnt -= step;
+            } else {
+                self.tail_sent += cnt;
+                cnt = 0;
+            }
+        }
+    }
+
+    fn chunks_vectored<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
+        let mut filled = 0;
+        let mut pos = self.pos;
+        let mut edit = self.next_edit;
+        while filled < dst.len() && pos < self.body.len() {
+            let next = match self.window.get(edit) {
+                Some(&at) => at,
+                // The window ends before the body: stop at its end.
+                None if self.scanned < self.body.len() => return filled,
+                None => self.body.len(),
+            };
+            if next == pos {
+                let insert = if self.body[pos] == b'.' { DOT } else { CR };
+                dst[filled] = IoSlice::new(insert);
+                edit += 1;
+            } else {
+                dst[filled] = IoSlice::new(&self.body[pos..next]);
+                pos = next;
+            }
+            filled += 1;
+        }
+        if filled < dst.len() && pos >= self.body.len() && self.tail_sent < self.tail.len() {
+            dst[filled] = IoSlice::new(&self.tail[self.tail_sent..]);
+            filled += 1;
+        }
+        filled
+    }
+}
+
+/// The line end to add when a message does not end with one: nothing after
+/// LF, LF after a trailing CR, CRLF otherwise (and nothing for an empty
+/// message, whose response is the bare terminator).
+fn final_line_end(message: &[u8]) -> &'static [u8] {
+    match message.last() {
+        None | Some(b'\n') => b"",
+        Some(b'\r') => b"\n",
+        Some(_) => b"\r\n",
+    }
+}
+
+/// Counts the insertion points of a body: bare LFs, and (when `stuff`
+/// is set) line starts that begin with `.`.
+fn count_edits(body: &[u8], stuff: bool) -> usize {
+    let mut edits = usize::from(stuff && body.first() == Some(&b'.'));
+    for lf in memchr::memchr_iter(b'\n', body) {
+        edits += usize::from(lf == 0 || body[lf - 1] != b'\r');
+        edits += usize::from(stuff && body.get(lf + 1) == Some(&b'.'));
+    }
+    edits
+}
+
+/// Length of what `TOP msg n` sends of `message` (RFC 1939 §7): the header,
+/// the blank line after it, and the first `lines` lines of the body. A
+/// message without a blank line is all header; asking for more lines than
+/// the body has gives the whole message.
+pub fn top_len(message: &[u8], lines: u64) -> usize {
+    let mut line_ends = memchr::memchr_iter(b'\n', message);
+    // The header ends with the first empty line ("\n" or "\r\n" alone).
+    let mut line_start = 0;
+    let header_end = loop {
+        let Some(lf) = line_ends.next() else {
+            return message.len();
+        };
+        let line = &message[line_start..lf];
+        line_start = lf + 1;
+        if line.is_empty() || line == b"\r" {
+            break line_start;
+        }
+    };
+    let mut end = header_end;
+    for _ in 0..lines {
+        match line_ends.next() {
+            Some(lf) => end = lf + 1,
+            None => return message.len(),
+        }
+    }
+    end
+}
+
+/// Removes byte-stuffing and the terminator from a multi-line body, as a
+/// client does (RFC 1939 §3). Returns `None` when the terminator is missing.
+pub fn unstuff(wire: &[u8]) -> Option<Vec<u8>> {
+    match crate::pop3::response::parse_multiline(wire) {
+        crate::Status::Complete((_, body)) => Some(body),
+        crate::Status::Partial => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wire(message: &'static [u8]) -> Vec<u8> {
+        let mut s = Stuffed::new(Bytes::from_static(message));
+        let expected = s.remaining();
+        let out = s.copy_to_bytes(expected).to_vec();
+        assert_eq!(s.remaining(), 0);
+        out
+    }
+
+    #[test]
+    fn rfc1939_3_byte_stuffing() {
+        assert_eq!(
+            wire(b"a\r\n.b\r\n..\r\n.\r\n"),
+            b"a\r\n..b\r\n...\r\n..\r\n.\r\n"
+        );
+        assert_eq!(wire(b".first\r\n"), b"..first\r\n.\r\n");
+    }
+
+    #[test]
+    fn bare_lf_becomes_crlf_and_final_line_end_is_added() {
+        assert_eq!(wire(b"a\nb\n"), b"a\r\nb\r\n.\r\n");
+        assert_eq!(wire(b"a\n.b"), b"a\r\n..b\r\n.\r\n");
+        assert_eq!(wire(b"a\r"), b"a\r\n.\r\n");
+        assert_eq!(wire(b"\n\n"), b"\r\n\r\n.\r\n");
+        assert_eq!(wire(b""), b".\r\n");
+        assert_eq!(wire(b"a\rb\r\n"), b"a\rb\r\n.\r\n");
+    }
+
+    #[test]
+    fn rfc1939_11_wire_size_counts_lf_as_two() {
+        assert_eq!(wire_size(b"a\r\nb\r\n"), 6);
+        assert_eq!(wire_size(b"a\nb\n"), 6);
+        assert_eq!(wire_size(b".a\n"), 4, "stuffing is not counted");
+        assert_eq!(wire_size(b"abc"), 5, "the added CRLF is counted");
+        assert_eq!(wire_size(b""), 0);
+    }
+
+    #[test]
+    fn rfc1939_7_top_cuts_header_blank_line_and_n_lines() {
+        let m = b"Subject: x\r\nFrom: y\r\n\r\nline 1\r\nline 2\r\nline 3\r\n";
+        assert_eq!(&m[..top_len(m, 0)], b"Subject: x\r\nFrom: y\r\n\r\n");
+        assert_eq!(
+            &m[..top_len(m, 2)],
+            b"Subject: x\r\nFrom: y\r\n\r\nline 1\r\nline 2\r\n"
+        );
+        assert_eq!(top_len(m, 3), m.len());
+        assert_eq!(top_len(m, 99), m.len());
+        let lf = b"Subject: x\n\nbody\n";
+        assert_eq!(&lf[..top_len(lf, 0)], b"Subject: x\n\n");
+        let headers_only = b"Subject: only headers\r\n";
+        assert_eq!(top_len(headers_only, 0), headers_only.len());
+        assert_eq!(top_len(b"\r\nbody\r\n", 0), 2, "no header at all");
+        let unterminated = b"Subject: x\r\n\r\nno final newline";
+        assert_eq!(top_len(unterminated, 5), unterminated.len());
+    }
+
+    #[test]
+    fn chunks_are_slices_of_the_message_not_copies() {
+        let message = Bytes::from(b"Subject: t\n\n.dot\nplain\r\n..two\nlast".to_vec());
+        let range = message.as_ptr() as usize..message.as_ptr() as usize + message.len();
+        let mut s = Stuffed::new(message.clone());
+        let mut out = Vec::new();
+        let mut from_message = 0;
+        while let Some(chunk) = s.next_bytes() {
+            let p = chunk.as_ptr() as usize;
+            if range.contains(&p) {
+                from_message += chunk.len();
+            } else {
+                assert!(
+                    chunk.len() <= 5,
+                    "only small inserts are not from the message"
+                );
+            }
+            out.extend_from_slice(&chunk);
+        }
+        assert_eq!(from_message, message.len());
+        assert_eq!(
+            out,
+            b"Subject: t\r\n\r\n..dot\r\nplain\r\n...two\r\nlast\r\n.\r\n"
+        );
+    }
+
+    #[test]
+    fn edit_window_refills_across_a_large_body() {
+        // 30,000 insertion points: far more than one window holds.
+        let body: Vec<u8> = b".\n".repeat(15_000);
+        let mut s = Stuffed::new(Bytes::from(body));
+        assert!(s.window.len() <= EDIT_WINDOW + 1);
+        let n = s.remaining();
+        let wire = s.copy_to_bytes(n);
+        assert_eq!(
+            &wire[..],
+            [&b"..\r\n".repeat(15_000)[..], b".\r\n"].concat()
+        );
+    }
+
+    #[test]
+    fn vectored_chunks_cover_everything() {
+        let mut s = Stuffed::new(Bytes::from_static(b"a\n.b\nc"));
+        let mut slices = [IoSlice::new(&[]); 16];
+        let n = s.chunks_vectored(&mut slices);
+        let joined: Vec<u8> = slices[..n].iter().flat_map(|s| s.iter().copied()).collect();
+        assert_eq!(joined, b"a\r\n..b\r\nc\r\n.\r\n");
+        assert_eq!(joined.len(), s.remaining());
+        s.advance(3);
+        assert_eq!(s.chunk(), b".");
+    }
+}

@@ -1,0 +1,179 @@
+//! Bytes waiting to be written to the client.
+
+use crate::pop3::multiline::Stuffed;
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use std::collections::VecDeque;
+use std::io::IoSlice;
+
+/// The session's output, drained by the host. It is a [`bytes::Buf`]:
+/// write `chunk()` (or `chunks_vectored()` for `writev`) and `advance()` by
+/// what the transport took; with tokio, `stream.write_all_buf(session.transmit())`.
+///
+/// Status lines and listings are small and live in one growing buffer;
+/// message bodies are the host's `Bytes`, referenced rather than copied.
+#[derive(Debug, Default)]
+pub struct Transmit {
+    queue: VecDeque<Chunk>,
+    /// Small writes made after the last queued chunk.
+    tail: BytesMut,
+    remaining: usize,
+}
+
+#[derive(Debug)]
+enum Chunk {
+    Bytes(Bytes),
+    Body(Stuffed),
+}
+
+impl Chunk {
+    fn buf(&self) -> &dyn Buf {
+        match self {
+            Chunk::Bytes(b) => b,
+            Chunk::Body(s) => s,
+        }
+    }
+}
+
+impl Transmit {
+    /// Appends small output (status lines, listings) through `write`.
+    pub(crate) fn write(&mut self, write: impl FnOnce(&mut BytesMut)) {
+        let before = self.tail.len();
+        write(&mut self.tail);
+        self.remaining += self.tail.len() - before;
+    }
+
+    /// Appends a message body without copying it.
+    pub(crate) fn body(&mut self, body: Stuffed) {
+        self.flush_tail();
+        self.remaining += body.remaining();
+        self.queue.push_back(Chunk::Body(body));
+    }
+
+    fn flush_tail(&mut self) {
+        if !self.tail.is_empty() {
+            let small = self.tail.split().freeze();
+            self.queue.push_back(Chunk::Bytes(small));
+        }
+    }
+
+    /// Takes the next piece of output as an owned `Bytes` (a slice of a
+    /// message body, or of the small-output buffer), for hosts that queue
+    /// `Bytes` for vectored writes. Drains the same bytes as the [`Buf`] view.
+    pub fn next_bytes(&mut self) -> Option<Bytes> {
+        let bytes = match self.queue.front_mut() {
+            Some(Chunk::Bytes(_)) => match self.queue.pop_front() {
+                Some(Chunk::Bytes(b)) => b,
+                _ => return None,
+            },
+            Some(Chunk::Body(body)) => match body.next_bytes() {
+                Some(b) => b,
+                None => {
+                    self.queue.pop_front();
+                    return self.next_bytes();
+                }
+            },
+            None if !self.tail.is_empty() => self.tail.split().freeze(),
+            None => return None,
+        };
+        self.remaining -= bytes.len();
+        Some(bytes)
+    }
+}
+
+impl Buf for Transmit {
+    fn remaining(&self) -> usize {
+        self.remaining
+    }
+
+    fn chunk(&self) -> &[u8] {
+        match self.queue.front() {
+            Some(front) => front.buf().chunk(),
+            None => &self.tail,
+        }
+    }
+
+    fn advance(&mut self, mut cnt: usize) {
+        cnt = cnt.min(self.remaining);
+        self.remaining -= cnt;
+        while cnt > 0 {
+            match self.queue.front_mut() {
+                Some(Chunk::Bytes(b)) => {
+                    let step = cnt.min(b.len());
+                    b.advance(step);
+                    cnt -= step;
+                }
+                Some(Chunk::Body(s)) => {
+                    let step = cnt.min(s.remaining());
+                    s.advance(step);
+                    cnt -= step;
+                }
+                None => {
+                    self.tail.advance(cnt);
+                    cnt = 0;
+                }
+            }
+            if self.queue.front().is_some_and(|c| !c.buf().has_remaining()) {
+                self.queue.pop_front();
+            }
+        }
+    }
+
+    fn chunks_vectored<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
+        let mut filled = 0;
+        for chunk in &self.queue {
+            if filled == dst.len() {
+                return filled;
+            }
+            filled += chunk.buf().chunks_vectored(&mut dst[filled..]);
+        }
+        if filled < dst.len() && !self.tail.is_empty() {
+            dst[filled] = IoSlice::new(&self.tail);
+            filled += 1;
+        }
+        filled
+    }
+}
+
+/// Writes a line of text and CRLF; for listings.
+pub(crate) fn put_line(dst: &mut BytesMut, line: std::fmt::Arguments<'_>) {
+    use std::fmt::Write as _;
+    struct Adapter<'a>(&'a mut BytesMut);
+    impl std::fmt::Write for Adapter<'_> {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            self.0.put_slice(s.as_bytes());
+            Ok(())
+        }
+    }
+    // Writing into a BytesMut cannot fail.
+    let _ = Adapter(dst).write_fmt(line);
+    dst.put_slice(b"\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buf_and_next_bytes_drain_the_same_bytes_in_order() {
+        let mut t = Transmit::default();
+        t.write(|b| b.put_slice(b"+OK 5 octets\r\n"));
+        t.body(Stuffed::new(Bytes::from_static(b".a\nb")));
+        t.write(|b| b.put_slice(b"+OK\r\n"));
+        let total = t.remaining();
+        let mut slices = [IoSlice::new(&[]); 8];
+        let n = t.chunks_vectored(&mut slices);
+        let vectored: Vec<u8> = slices[..n].iter().flat_map(|s| s.to_vec()).collect();
+        let expected = b"+OK 5 octets\r\n..a\r\nb\r\n.\r\n+OK\r\n";
+        assert_eq!(vectored, expected);
+        assert_eq!(total, expected.len());
+        let mut via_bytes = Vec::new();
+        t.advance(3);
+        via_bytes.extend_from_slice(b"+OK");
+        while let Some(b) = t.next_bytes() {
+            via_bytes.extend_from_slice(&b);
+        }
+        assert_eq!(via_bytes, expected);
+        assert_eq!(t.remaining(), 0);
+        assert!(t.chunk().is_empty());
+    }
+}
