@@ -1,8 +1,8 @@
 //! BODY and BODYSTRUCTURE (RFC 3501 §7.4.2) from the parsed structure.
 
 use crate::imap::{
-    Body, BodyFields, BodyKind, BodyStructure, Disposition, DispositionTail, IString,
-    LanguageTail, LocationTail, MultipartExtension, NString, SinglePartExtension,
+    Body, BodyFields, BodyKind, BodyStructure, Disposition, DispositionTail, IString, LanguageTail,
+    LocationTail, MultipartExtension, NString, SinglePartExtension,
 };
 
 use super::content::{self, Param};
@@ -27,7 +27,9 @@ fn sat_u32(n: u64) -> u32 {
 }
 
 fn params(ps: &[Param]) -> Vec<(IString, IString)> {
-    ps.iter().map(|p| (istring(&p.name), istring(&p.value))).collect()
+    ps.iter()
+        .map(|p| (istring(&p.name), istring(&p.value)))
+        .collect()
 }
 
 impl Ctx<'_> {
@@ -85,9 +87,7 @@ impl Ctx<'_> {
         let lines = || sat_u32(self.index.lines(self.buf, &e.body));
         let mut ps = params(&ct.params);
         let encoding = header::find(&e.fields, self.buf, b"Content-Transfer-Encoding")
-            .and_then(|f| {
-                content::single_token(&f.unfolded(self.buf, self.limits.max_field_bytes))
-            })
+            .and_then(|f| content::single_token(&f.unfolded(self.buf, self.limits.max_field_bytes)))
             .map_or_else(|| istring(b"7bit"), |t| istring(&t));
         let kind = if e.degraded {
             ps.clear();

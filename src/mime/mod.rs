@@ -30,16 +30,17 @@
 //! boundary or at the end of the message, and every [`Limits`] bound has a
 //! documented fallback.
 
-#![allow(dead_code)] // TEMP: ENVELOPE, BODYSTRUCTURE and SEARCH wire up once the codec types land on main
-
 mod address;
+mod bodystructure;
 mod charset;
 mod content;
 mod date;
+mod envelope;
 mod header;
 mod limits;
 mod rfc2047;
 mod scan;
+pub mod search;
 mod section;
 mod structure;
 mod text;
@@ -48,6 +49,8 @@ mod transfer;
 use std::sync::OnceLock;
 
 use bytes::Bytes;
+
+use crate::imap::{BodyStructure, Envelope, Partial, Section, SectionText};
 
 pub use limits::{Limits, MAX_DEPTH_CAP};
 
@@ -105,7 +108,73 @@ impl Message {
         self.index.get_or_init(|| LineIndex::new(&self.bytes))
     }
 
+    /// RFC 3501 §7.4.2 ENVELOPE of the message.
+    pub fn envelope(&self) -> Envelope {
+        match self.entities.first() {
+            Some(root) => envelope::envelope(&self.bytes, &root.fields, &self.limits),
+            None => Envelope::default(),
+        }
+    }
+
+    /// RFC 3501 §7.4.2 BODYSTRUCTURE, with the extension data (MD5,
+    /// disposition, language, location) for every part.
+    pub fn body_structure(&self) -> BodyStructure {
+        self.structure(true)
+    }
+
+    /// RFC 3501 §7.4.2 BODY: BODYSTRUCTURE without extension data.
+    pub fn body(&self) -> BodyStructure {
+        self.structure(false)
+    }
+
+    fn structure(&self, extensions: bool) -> BodyStructure {
+        bodystructure::Ctx {
+            buf: &self.bytes,
+            entities: &self.entities,
+            index: self.index(),
+            limits: &self.limits,
+            extensions,
+        }
+        .build(0)
+    }
+
+    /// RFC 3501 §6.4.5 `BODY[section]<partial>`: the bytes of `section`, as
+    /// sent on the wire, cut to `partial` when given.
+    ///
+    /// - `BODY[]` / `RFC822` is `Section::full()`, `RFC822.HEADER` is
+    ///   `HEADER` and `RFC822.TEXT` is `TEXT` on the full message.
+    /// - A part that does not exist gives an empty result (Dovecot also
+    ///   answers `""`; RFC 3501 defines no error for it).
+    /// - A partial fetch past the end gives an empty result; one that runs
+    ///   past the end is cut there (RFC 3501 §6.4.5).
+    ///
+    /// For a message with CRLF line ends, the result is a slice of the
+    /// message `Bytes` (no copy) except for `HEADER.FIELDS[.NOT]`, which is
+    /// assembled from the chosen fields. Where bare LFs must become CRLF,
+    /// only the requested window is converted into a new buffer.
+    pub fn section(&self, section: &Section, partial: Option<&Partial>) -> Bytes {
+        let path: Vec<u32> = section.part().iter().map(|n| n.get()).collect();
+        let names: Vec<&[u8]>;
+        let text = match section.text() {
+            None => section::SectionText::Whole,
+            Some(SectionText::Header) => section::SectionText::Header,
+            Some(SectionText::Text) => section::SectionText::Text,
+            Some(SectionText::Mime) => section::SectionText::Mime,
+            Some(SectionText::HeaderFields(v)) => {
+                names = v.iter().map(|n| n.as_bytes()).collect();
+                section::SectionText::Fields(&names)
+            }
+            Some(SectionText::HeaderFieldsNot(v)) => {
+                names = v.iter().map(|n| n.as_bytes()).collect();
+                section::SectionText::FieldsNot(&names)
+            }
+        };
+        let partial = partial.map(|p| (u64::from(p.origin), u64::from(p.length.get())));
+        section::extract(&self.bytes, &self.entities, &path, &text, partial)
+    }
+
     /// Section bytes for a part path and section text (internal form).
+    #[cfg(test)]
     pub(crate) fn section_raw(
         &self,
         path: &[u32],
@@ -118,26 +187,3 @@ impl Message {
 
 #[cfg(test)]
 mod tests;
-
-/// Development hook until the codec's section type lands: `path` numbers,
-/// `text` one of "", "HEADER", "TEXT", "MIME", "HEADER.FIELDS",
-/// "HEADER.FIELDS.NOT".
-#[doc(hidden)]
-pub fn __section_for_tests(
-    m: &Message,
-    path: &[u32],
-    text: &str,
-    names: &[&[u8]],
-    partial: Option<(u64, u64)>,
-) -> Bytes {
-    use section::SectionText as T;
-    let t = match text {
-        "HEADER" => T::Header,
-        "TEXT" => T::Text,
-        "MIME" => T::Mime,
-        "HEADER.FIELDS" => T::Fields(names),
-        "HEADER.FIELDS.NOT" => T::FieldsNot(names),
-        _ => T::Whole,
-    };
-    m.section_raw(path, &t, partial)
-}

@@ -39,12 +39,6 @@ pub(crate) struct Entity {
     pub(crate) kind: Kind,
 }
 
-impl Entity {
-    pub(crate) fn field(&self, buf: &[u8], name: &[u8]) -> Option<&Field> {
-        header::find(&self.fields, buf, name)
-    }
-}
-
 /// What a part defaults to without a (valid) Content-Type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Default {
