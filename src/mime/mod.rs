@@ -8,12 +8,17 @@
 //!
 //! ```
 //! use bytes::Bytes;
+//! use pobox::imap::{Section, SectionText};
 //! use pobox::mime::Message;
 //!
 //! let raw = Bytes::from_static(b"Subject: hi\nContent-Type: text/plain\n\nHello\n");
 //! let msg = Message::parse(raw);
 //! // Sizes are what the wire sees: every bare LF counts as CRLF.
-//! assert_eq!(msg.rfc822_size(), 49);
+//! assert_eq!(msg.rfc822_size(), 48);
+//! let text = Section::new(vec![], Some(SectionText::Text)).unwrap();
+//! assert_eq!(&msg.section(&text, None)[..], b"Hello\r\n");
+//! let envelope = msg.envelope();
+//! assert_eq!(envelope.subject.unwrap().as_bytes(), b"hi");
 //! ```
 //!
 //! # Line endings
