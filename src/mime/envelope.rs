@@ -41,7 +41,17 @@ pub(crate) fn envelope(buf: &[u8], fields: &[Field], limits: &Limits) -> Envelop
         super::header::find(fields, buf, name)
             .map(|f| {
                 let value = f.unfolded(buf, limits.max_field_bytes);
-                address::address_list(&value, limits.max_addresses)
+                // A value cut by `max_field_bytes` ends at its last complete
+                // list element rather than in the middle of an address.
+                let value = if f.raw_value(buf).len() > limits.max_field_bytes {
+                    match memchr::memrchr(b',', &value) {
+                        Some(comma) => &value[..comma],
+                        None => &value[..],
+                    }
+                } else {
+                    &value[..]
+                };
+                address::address_list(value, limits.max_addresses)
                     .into_iter()
                     .map(to_address)
                     .collect()

@@ -11,8 +11,10 @@ use base64::Engine as _;
 /// ISO-8859-1 (raw 8-bit headers, RFC 6532).
 ///
 /// Like most readers, it decodes encoded words wherever they appear (RFC 2047
-/// §5 only allows them in some places) and does not enforce the 75-character
-/// limit; a malformed word stays as written.
+/// §5 only allows them in some places) and accepts words longer than RFC 2047
+/// §2's 75 characters, up to [`MAX_WORD`]; a malformed or longer word stays
+/// as written. The bound keeps the work linear: each `=?` looks at most
+/// `MAX_WORD` bytes ahead.
 pub(crate) fn decode(raw: &[u8]) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut i = 0;
@@ -38,10 +40,13 @@ pub(crate) fn decode(raw: &[u8]) -> String {
     out
 }
 
+/// Longest encoded word decoded, in bytes (RFC 2047 §2 allows 75).
+pub(crate) const MAX_WORD: usize = 1024;
+
 /// One `encoded-word` at `raw[start..]`: decoded text and the index after
 /// the closing `?=`.
 fn encoded_word(raw: &[u8], start: usize) -> Option<(String, usize)> {
-    let rest = raw.get(start + 2..)?;
+    let rest = raw.get(start + 2..(start + MAX_WORD).min(raw.len()))?;
     let q1 = memchr::memchr(b'?', rest)?;
     let cs = &rest[..q1];
     if cs.is_empty() || cs.iter().any(|b| matches!(b, b' ' | b'\t' | b'=')) {
