@@ -36,8 +36,8 @@ use super::date::{self, Ymd};
 use super::text::Texts;
 
 /// Deepest `NOT` / `OR` / parenthesis nesting evaluated. The codec already
-/// bounds the nesting of parsed keys; a key built by hand deeper than this
-/// does not match (rather than overflowing the stack).
+/// bounds the nesting of parsed keys; a key built by hand that nests deeper
+/// than this matches no message (rather than overflowing the stack).
 pub const MAX_KEY_DEPTH: usize = 256;
 
 /// What the host knows about a message besides its bytes.
@@ -77,6 +77,7 @@ pub fn matches(key: &SearchKey, msg: &Message, ctx: &MessageContext<'_>) -> bool
         texts: &texts,
     }
     .eval(key, 0)
+    .unwrap_or(false)
 }
 
 struct Eval<'a, 'm> {
@@ -125,13 +126,14 @@ impl Eval<'_, '_> {
         self.texts.header_contains(name, &needle(s))
     }
 
-    fn eval(&self, key: &SearchKey, depth: usize) -> bool {
+    /// `None` when the key nests deeper than [`MAX_KEY_DEPTH`].
+    fn eval(&self, key: &SearchKey, depth: usize) -> Option<bool> {
         if depth > MAX_KEY_DEPTH {
-            return false;
+            return None;
         }
         use SearchKey as K;
         let ctx = self.ctx;
-        match key {
+        Some(match key {
             K::All => true,
             K::Answered => self.has_flag(&Flag::Answered),
             K::Deleted => self.has_flag(&Flag::Deleted),
@@ -166,9 +168,16 @@ impl Eval<'_, '_> {
             K::Text(s) => self.texts.text_contains(&needle(s.as_bytes())),
             K::SequenceSet(set) => set.contains(ctx.seq, ctx.largest_seq),
             K::Uid(set) => set.contains(ctx.uid, ctx.largest_uid),
-            K::Not(k) => !self.eval(k, depth + 1),
-            K::Or(a, b) => self.eval(a, depth + 1) || self.eval(b, depth + 1),
-            K::And(keys) => keys.iter().all(|k| self.eval(k, depth + 1)),
-        }
+            K::Not(k) => !self.eval(k, depth + 1)?,
+            K::Or(a, b) => self.eval(a, depth + 1)? || self.eval(b, depth + 1)?,
+            K::And(keys) => {
+                for k in keys {
+                    if !self.eval(k, depth + 1)? {
+                        return Some(false);
+                    }
+                }
+                true
+            }
+        })
     }
 }
