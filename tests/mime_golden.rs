@@ -50,6 +50,16 @@
 //!    keeps the spelling in both. RFC 2045 §5.1: "The type, subtype, and
 //!    parameter names are not case sensitive", and the charset value is
 //!    case-insensitive too (RFC 2046 §4.1.2).
+//! 9. **A close delimiter followed at once by an enclosing boundary**
+//!    (`--inner--` CRLF `--outer`). RFC 2046 §5.1.1: `delimiter := CRLF
+//!    dash-boundary`, `close-delimiter := delimiter "--"`, and a multipart
+//!    body ends `close-delimiter transport-padding [CRLF epilogue]`; "The
+//!    CRLF preceding the boundary delimiter line is conceptually attached to
+//!    the boundary". The one CRLF between the two lines is therefore the
+//!    outer delimiter's, and the inner multipart ends at `--inner--`.
+//!    Dovecot counts that CRLF in the inner multipart too (2 octets and one
+//!    line more in a message/rfc822 part's size, and in `BODY[1]` of a
+//!    nested multipart).
 //!
 //! Three classes of byte differences are normalized before comparing, since
 //! RFC 3501 gives both forms the same meaning:
@@ -108,6 +118,33 @@ const KNOWN: &[(&str, &str, u32)] = &[
     ("26-rfc2231-content-type.eml", "FETCH 26 (BODYSTRUCTURE)", 3),
     ("26-rfc2231-content-type.eml", "FETCH 26 (BODY)", 3),
     ("01-plain.eml", "FETCH 1 (BODY)", 8),
+    ("16-boundary-prefix.eml", "FETCH 16 (BODY.PEEK[1])", 9),
+    (
+        "23-related-in-alternative.eml",
+        "FETCH 23 (BODY.PEEK[1])",
+        9,
+    ),
+    (
+        "23-related-in-alternative.eml",
+        "FETCH 23 (BODY.PEEK[1.2])",
+        9,
+    ),
+    (
+        "24-rfc822-with-attachment.eml",
+        "FETCH 24 (BODYSTRUCTURE)",
+        9,
+    ),
+    ("24-rfc822-with-attachment.eml", "FETCH 24 (BODY)", 9),
+    (
+        "24-rfc822-with-attachment.eml",
+        "FETCH 24 (BODY.PEEK[2])",
+        9,
+    ),
+    (
+        "24-rfc822-with-attachment.eml",
+        "FETCH 24 (BODY.PEEK[2.TEXT])",
+        9,
+    ),
     ("search", "SEARCH CC \"Andre\"", 4),
     ("search", "SEARCH BODY \"cafe\"", 4),
     ("search", "SEARCH SENTBEFORE 1-Jan-2000", 5),

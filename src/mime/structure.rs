@@ -261,8 +261,11 @@ impl<'a> Parser<'a, '_> {
                         Some((i, close)) if i == mine => {
                             self.consume(&line);
                             if close {
-                                let epilogue = self.pos;
-                                break self.skip_to_boundary(epilogue);
+                                // RFC 2046 §5.1.1: `close-delimiter
+                                // transport-padding [CRLF epilogue]`; when an
+                                // enclosing boundary follows at once, the
+                                // close line's CRLF is that boundary's.
+                                break self.skip_to_boundary(line.end);
                             }
                             if self.entities.len() >= self.limits.max_parts {
                                 let region = self.pos;
