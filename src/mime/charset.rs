@@ -132,7 +132,7 @@ fn windows1252(bytes: &[u8]) -> Cow<'_, str> {
 /// `André` and `STRASSE` does not find `Straße`. Dovecot's
 /// `i;unicode-casemap` (RFC 5051) also decomposes characters, so there a
 /// search for `cafe` finds `café`; that is language-sensitive matching that
-/// RFC 9051 §6.4.4 leaves to [IMAP-I18N], and it needs Unicode tables the
+/// RFC 9051 §6.4.4 leaves to \[IMAP-I18N\], and it needs Unicode tables the
 /// standard library does not have.
 pub(crate) fn fold(s: &str) -> String {
     if s.is_ascii() {

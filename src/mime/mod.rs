@@ -11,14 +11,17 @@
 //! use pobox::imap::{Section, SectionText};
 //! use pobox::mime::Message;
 //!
+//! # fn main() -> Result<(), pobox::imap::ValueError> {
 //! let raw = Bytes::from_static(b"Subject: hi\nContent-Type: text/plain\n\nHello\n");
 //! let msg = Message::parse(raw);
 //! // Sizes are what the wire sees: every bare LF counts as CRLF.
 //! assert_eq!(msg.rfc822_size(), 48);
-//! let text = Section::new(vec![], Some(SectionText::Text)).unwrap();
+//! let text = Section::new(vec![], Some(SectionText::Text))?;
 //! assert_eq!(&msg.section(&text, None)[..], b"Hello\r\n");
 //! let envelope = msg.envelope();
-//! assert_eq!(envelope.subject.unwrap().as_bytes(), b"hi");
+//! assert_eq!(envelope.subject.as_ref().map(|s| s.as_bytes()), Some(&b"hi"[..]));
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! # Line endings

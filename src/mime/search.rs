@@ -6,14 +6,32 @@
 //! `TEXT`, `SUBJECT`, `HEADER`...) match case-insensitively on decoded text:
 //! RFC 2047 words in headers, base64 and quoted-printable bodies, charsets
 //! US-ASCII, UTF-8, ISO-8859-1 and windows-1252 (others are read as UTF-8
-//! or ISO-8859-1). The folding is Unicode lowercase without normalization;
-//! see the module source for why.
+//! or ISO-8859-1).
+//!
+//! # Case folding
+//! RFC 3501 §6.4.4: "The matching is case-insensitive." pobox maps both the
+//! key and the text to Unicode lowercase with the standard library's tables
+//! (`char::to_lowercase`), so `ZÜRICH` finds `Zürich`. It does not normalize
+//! or decompose: `STRASSE` does not find `Straße`, and `Andre` does not find
+//! `André`. Dovecot (`i;unicode-casemap`, RFC 5051) also decomposes, so
+//! there `cafe` finds `café`; that is language-sensitive matching, which
+//! RFC 9051 §6.4.4 leaves to \[IMAP-I18N\], and it needs Unicode tables that
+//! the standard library does not have (pobox takes no dependency for them).
+//!
+//! # Which text is searched
+//! Like Dovecot: `BODY` searches the decoded text/* parts at any depth
+//! (attachments of other types, MIME headers, preambles and epilogues are
+//! not searched); `TEXT` adds every header field of every part;
+//! `FROM`/`TO`/`CC`/`BCC`/`SUBJECT`/`HEADER` search the top-level fields of
+//! that name, unfolded and RFC 2047-decoded. SENT* keys use the `Date:`
+//! field's calendar date; a message without a readable one matches none.
 //!
 //! ```
 //! use bytes::Bytes;
 //! use pobox::imap::{DateTime, Date, IString, SearchKey};
 //! use pobox::mime::{Message, search};
 //!
+//! # fn main() -> Result<(), pobox::imap::ValueError> {
 //! let msg = Message::parse(Bytes::from_static(b"Subject: Lunch?\n\nNoodles at noon.\n"));
 //! let ctx = search::MessageContext {
 //!     seq: 1,
@@ -22,10 +40,12 @@
 //!     largest_uid: 7,
 //!     flags: &[],
 //!     recent: false,
-//!     internal_date: DateTime::new(Date::new(2024, 5, 1).unwrap(), 12, 0, 0, 0).unwrap(),
+//!     internal_date: DateTime::new(Date::new(2024, 5, 1)?, 12, 0, 0, 0)?,
 //! };
-//! let key = SearchKey::Body(IString::new("NOODLES").unwrap());
+//! let key = SearchKey::Body(IString::new("NOODLES")?);
 //! assert!(search::matches(&key, &msg, &ctx));
+//! # Ok(())
+//! # }
 //! ```
 
 use crate::imap::{Date, DateTime, Flag, SearchKey};
