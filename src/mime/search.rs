@@ -1,7 +1,7 @@
 //! SEARCH evaluation (RFC 3501 §6.4.4) for hosts without a search index.
 //!
 //! The host gives, for each message, what it stores: the parsed
-//! [`Message`], its flags, its internal date and its numbers; [`matches`]
+//! [`Message`], its flags, its internal date and its numbers; [`matches()`]
 //! says whether the message satisfies a [`SearchKey`]. Text keys (`BODY`,
 //! `TEXT`, `SUBJECT`, `HEADER`...) match case-insensitively on decoded text:
 //! RFC 2047 words in headers, base64 and quoted-printable bodies, charsets
