@@ -8,8 +8,8 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use pobox::mime::Message;
 
 /// About 1 MiB: a multipart/mixed with a multipart/alternative (text and
-/// HTML), 40 base64 attachments of 16 KiB each (76-column lines) and a
-/// forwarded message/rfc822, CRLF line ends.
+/// HTML), 44 base64 attachments of 16 KiB each (76-column lines) and a
+/// forwarded message/rfc822: 1.00 MiB with CRLF line ends, 0.98 MiB with bare LF.
 fn message(crlf: bool) -> Bytes {
     let eol = if crlf { "\r\n" } else { "\n" };
     let mut m = String::new();
@@ -45,7 +45,7 @@ fn message(crlf: bool) -> Bytes {
         ));
     }
     line("--alt--");
-    for a in 0..40 {
+    for a in 0..44 {
         line("--outer-boundary");
         line(&format!(
             "Content-Type: application/octet-stream; name=\"file{a}.bin\""
