@@ -90,15 +90,36 @@ fn command_body(c: &mut Cursor<'_>) -> PResult<CommandBody> {
         }
         b"SUBSCRIBE" => C::Subscribe(sp_mailbox(c)?),
         b"UNSUBSCRIBE" => C::Unsubscribe(sp_mailbox(c)?),
-        b"LIST" | b"LSUB" => {
-            let lsub = name.len() == 4 && name[1].eq_ignore_ascii_case(&b'S');
+        b"LSUB" => {
             let reference = sp_mailbox(c)?;
             c.sp()?;
             let pattern = c.list_mailbox()?;
-            if lsub {
-                C::Lsub { reference, pattern }
+            C::Lsub { reference, pattern }
+        }
+        b"LIST" => {
+            c.sp()?;
+            // RFC 5258 §6: list-select-opts = "(" [list-select-opt *(SP list-select-opt)] ")"
+            let selection = if c.peek() == Some(b'(') {
+                let v = c.paren_list(true, |c| c.atom())?;
+                c.sp()?;
+                v
             } else {
-                C::List { reference, pattern }
+                Vec::new()
+            };
+            let reference = c.mailbox()?;
+            c.sp()?;
+            let pattern = c.list_mailbox()?;
+            // list-return-opts = "RETURN" SP "(" [return-option *(SP return-option)] ")"
+            let return_options = if c.keyword(b" RETURN ") {
+                c.paren_list(true, |c| c.atom())?
+            } else {
+                Vec::new()
+            };
+            C::List {
+                reference,
+                pattern,
+                selection,
+                return_options,
             }
         }
         b"STATUS" => {
