@@ -109,7 +109,7 @@ pub fn date() -> impl Strategy<Value = Date> {
 }
 
 pub fn date_time() -> impl Strategy<Value = DateTime> {
-    (date(), 0u8..24, 0u8..60, 0u8..=60, -5999i16..=5999)
+    (date(), 0u8..24, 0u8..60, 0u8..=60, -1439i16..=1439)
         .prop_map(|(d, h, m, s, z)| DateTime::new(d, h, m, s, z).unwrap())
 }
 
