@@ -17,7 +17,20 @@ use super::response::{Greeting, Response};
 use crate::{Secret, Status};
 
 /// Frames `input` from its start: the length of the first complete command or response.
+#[inline]
 fn frame(input: &[u8], limits: &Limits) -> Result<Status<usize>, ParseError> {
+    // Fast path: a first line within the limit, ending in CRLF, announcing no literal.
+    let window = input
+        .get(..input.len().min(limits.max_line_length()))
+        .unwrap_or_default();
+    if let Some(i) = memchr::memchr(b'\n', window) {
+        if i > 0
+            && window.get(i - 1) == Some(&b'\r')
+            && window.get(i.saturating_sub(2)) != Some(&b'}')
+        {
+            return Ok(Status::Complete(i + 1));
+        }
+    }
     let mut framer = Framer::new(limits);
     loop {
         match framer.poll(input)? {

@@ -28,15 +28,24 @@ fn upper<'b>(name: &[u8], buf: &'b mut [u8; 16]) -> &'b [u8] {
 /// (RFC 3501 §9). The whole input must be one command.
 pub(crate) fn command(c: &mut Cursor<'_>) -> PResult<Command> {
     let tag = c.tag()?;
-    let with_tag = |mut e: super::super::error::ParseError| {
-        e.tag = Some(tag.clone());
-        e
+    let body = match command_tail(c) {
+        Ok(b) => b,
+        Err(mut e) => {
+            e.tag = Some(tag);
+            return Err(e);
+        }
     };
-    c.sp().map_err(with_tag)?;
-    let body = command_body(c).map_err(with_tag)?;
-    c.crlf().map_err(with_tag)?;
-    c.end().map_err(with_tag)?;
     Ok(Command { tag, body })
+}
+
+/// `SP (command-any / ...) CRLF` and the end of input.
+#[inline]
+fn command_tail(c: &mut Cursor<'_>) -> PResult<CommandBody> {
+    c.sp()?;
+    let body = command_body(c)?;
+    c.crlf()?;
+    c.end()?;
+    Ok(body)
 }
 
 fn command_body(c: &mut Cursor<'_>) -> PResult<CommandBody> {
