@@ -40,6 +40,17 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// A cursor over the first `end` bytes of `src` (values are still slices of `src`).
+    pub(crate) fn prefix(src: &'a Bytes, end: usize, limits: &'a Limits) -> Self {
+        let buf: &'a [u8] = src.as_ref();
+        Cursor {
+            src,
+            buf: buf.get(..end).unwrap_or(buf),
+            pos: 0,
+            limits,
+        }
+    }
+
     #[inline]
     pub(crate) fn pos(&self) -> usize {
         self.pos
