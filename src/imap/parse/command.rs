@@ -8,21 +8,8 @@ use super::super::core::{IString, NString};
 use super::super::fetch::{FetchAttribute, FetchItems, Partial, Section, SectionText};
 use super::super::flag::MailboxAttribute;
 use super::super::search::SearchKey;
-use super::{Cursor, PResult};
+use super::{Cursor, PResult, upper};
 use crate::Secret;
-
-/// Upper-cases a command or keyword name into a stack buffer for matching.
-fn upper<'b>(name: &[u8], buf: &'b mut [u8; 16]) -> &'b [u8] {
-    let n = name.len().min(16);
-    for (d, s) in buf.iter_mut().zip(name.iter().take(n)) {
-        *d = s.to_ascii_uppercase();
-    }
-    if name.len() > 16 {
-        b""
-    } else {
-        buf.get(..n).unwrap_or_default()
-    }
-}
 
 /// `command = tag SP (command-any / command-auth / command-nonauth / command-select) CRLF`
 /// (RFC 3501 §9). The whole input must be one command.
