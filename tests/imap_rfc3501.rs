@@ -49,6 +49,8 @@ fn list_cmd(t: &str, reference: &str, pattern: &str) -> Command {
         C::List {
             reference: mbox(reference),
             pattern: ListMailbox::new(pattern.to_string()).unwrap(),
+            selection: vec![],
+            return_options: vec![],
         },
     )
 }

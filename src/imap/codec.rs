@@ -17,7 +17,20 @@ use super::response::{Greeting, Response};
 use crate::{Secret, Status};
 
 /// Frames `input` from its start: the length of the first complete command or response.
+#[inline]
 fn frame(input: &[u8], limits: &Limits) -> Result<Status<usize>, ParseError> {
+    // Fast path: a first line within the limit, ending in CRLF, announcing no literal.
+    let window = input
+        .get(..input.len().min(limits.max_line_length()))
+        .unwrap_or_default();
+    if let Some(i) = memchr::memchr(b'\n', window) {
+        if i > 0
+            && window.get(i - 1) == Some(&b'\r')
+            && window.get(i.saturating_sub(2)) != Some(&b'}')
+        {
+            return Ok(Status::Complete(i + 1));
+        }
+    }
     let mut framer = Framer::new(limits);
     loop {
         match framer.poll(input)? {
@@ -42,6 +55,7 @@ fn frame(input: &[u8], limits: &Limits) -> Result<Status<usize>, ParseError> {
 /// assert_eq!((n, cmd.tag.as_bytes(), cmd.body), (9, &b"a1"[..], CommandBody::Noop));
 /// assert!(parse_command(&Bytes::from_static(b"a1 NO")).unwrap().is_partial());
 /// ```
+#[inline]
 pub fn parse_command(input: &Bytes) -> Result<Status<(usize, Command)>, ParseError> {
     parse_command_with(input, &Limits::default())
 }
@@ -54,24 +68,29 @@ pub fn parse_command_with(
     let Status::Complete(n) = frame(input, limits)? else {
         return Ok(Status::Partial);
     };
-    let frame = input.slice(..n);
-    parse_command_frame(&frame, limits).map(|c| Status::Complete((n, c)))
+    command_prefix(input, n, limits).map(|c| Status::Complete((n, c)))
 }
 
-/// Runs the command grammar on one complete, framed command (what [`Frame::Complete`]
-/// delimited), CRLF included. Literal values are slices of `frame`.
-pub fn parse_command_frame(frame: &Bytes, limits: &Limits) -> Result<Command, ParseError> {
-    let mut c = Cursor::new(frame, limits);
+#[inline]
+fn command_prefix(input: &Bytes, n: usize, limits: &Limits) -> Result<Command, ParseError> {
+    let mut c = Cursor::prefix(input, n, limits);
     parse::command(&mut c).map_err(|mut e| {
         if e.tag.is_none() {
-            e.tag = super::framer::tag_of(frame);
+            e.tag = super::framer::tag_of(input.get(..n).unwrap_or_default());
         }
         e
     })
 }
 
+/// Runs the command grammar on one complete, framed command (what [`Frame::Complete`]
+/// delimited), CRLF included. Literal values are slices of `frame`.
+pub fn parse_command_frame(frame: &Bytes, limits: &Limits) -> Result<Command, ParseError> {
+    command_prefix(frame, frame.len(), limits)
+}
+
 /// Parses one server response (`continue-req`, `response-data`, `response-tagged` or
 /// `response-fatal`, RFC 3501 §9) from the start of `input`, with default [`Limits`].
+#[inline]
 pub fn parse_response(input: &Bytes) -> Result<Status<(usize, Response)>, ParseError> {
     parse_response_with(input, &Limits::default())
 }
@@ -84,8 +103,7 @@ pub fn parse_response_with(
     let Status::Complete(n) = frame(input, limits)? else {
         return Ok(Status::Partial);
     };
-    let frame = input.slice(..n);
-    parse_response_frame(&frame, limits).map(|r| Status::Complete((n, r)))
+    parse::response(&mut Cursor::prefix(input, n, limits)).map(|r| Status::Complete((n, r)))
 }
 
 /// Runs the response grammar on one complete, framed response.
@@ -106,8 +124,7 @@ pub fn parse_greeting_with(
     let Status::Complete(n) = frame(input, limits)? else {
         return Ok(Status::Partial);
     };
-    let frame = input.slice(..n);
-    parse::greeting(&mut Cursor::new(&frame, limits)).map(|g| Status::Complete((n, g)))
+    parse::greeting(&mut Cursor::prefix(input, n, limits)).map(|g| Status::Complete((n, g)))
 }
 
 /// One CRLF-terminated line without literals (AUTHENTICATE data, DONE).

@@ -97,12 +97,18 @@ pub enum CommandBody {
     Subscribe(Mailbox),
     /// `UNSUBSCRIBE mailbox` (§6.3.7).
     Unsubscribe(Mailbox),
-    /// `LIST mailbox SP list-mailbox` (§6.3.8).
+    /// `LIST [SP list-select-opts] SP mailbox SP list-mailbox [SP list-return-opts]` (§6.3.8;
+    /// the options are RFC 5258 §6 syntax, used by RFC 6154 §5.2; options with values and
+    /// multiple patterns are not supported).
     List {
         /// Reference name.
         reference: Mailbox,
         /// Pattern with `*` / `%`.
         pattern: ListMailbox,
+        /// Selection options, e.g. `SPECIAL-USE`, `SUBSCRIBED` (empty when absent).
+        selection: Vec<Atom>,
+        /// Return options after `RETURN`, e.g. `SPECIAL-USE`, `CHILDREN` (empty when absent).
+        return_options: Vec<Atom>,
     },
     /// `LSUB mailbox SP list-mailbox` (§6.3.9).
     Lsub {

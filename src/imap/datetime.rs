@@ -67,8 +67,9 @@ pub struct DateTime {
 }
 
 impl DateTime {
-    /// A date-time; `zone_minutes` is the offset east of UTC in minutes (`zone`, ±99:59 at most,
-    /// since it is written as four digits hhmm).
+    /// A date-time; `zone_minutes` is the offset east of UTC in minutes. `zone` is "hours and
+    /// minutes east of Greenwich" (RFC 3501 §9), so its magnitude is below 24 hours; `second`
+    /// may be 60 (a leap second, RFC 5322 §3.3).
     pub fn new(
         date: Date,
         hour: u8,
@@ -79,7 +80,7 @@ impl DateTime {
         if hour > 23 || minute > 59 || second > 60 {
             return Err(ValueError::new("time", "out of range"));
         }
-        if zone_minutes.unsigned_abs() > 99 * 60 + 59 {
+        if zone_minutes.unsigned_abs() > 23 * 60 + 59 {
             return Err(ValueError::new("zone", "out of range"));
         }
         Ok(DateTime {

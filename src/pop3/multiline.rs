@@ -35,7 +35,7 @@ pub fn wire_size(message: &[u8]) -> u64 {
 /// `chunks_vectored()` hand out slices of the original message.
 ///
 /// Memory is bounded whatever the message holds: insertion points are
-/// found a window of [`EDIT_WINDOW`] at a time as the output advances (a
+/// found a window (1,024) at a time as the output advances (a
 /// message of nothing but LFs would otherwise need a word per octet); a
 /// counting pass at the start makes `remaining()` exact.
 #[derive(Clone, Debug)]

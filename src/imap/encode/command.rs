@@ -121,12 +121,27 @@ impl Encoder {
                 self.raw(b"UNSUBSCRIBE");
                 self.sp_mailbox(m);
             }
-            C::List { reference, pattern } | C::Lsub { reference, pattern } => {
-                self.raw(if matches!(body, C::List { .. }) {
-                    b"LIST"
-                } else {
-                    b"LSUB"
-                });
+            C::List {
+                reference,
+                pattern,
+                selection,
+                return_options,
+            } => {
+                self.raw(b"LIST");
+                if !selection.is_empty() {
+                    self.sp();
+                    self.list(selection, |e, a| e.raw(a.as_bytes()));
+                }
+                self.sp_mailbox(reference);
+                self.sp();
+                self.list_mailbox(&pattern.0);
+                if !return_options.is_empty() {
+                    self.raw(b" RETURN ");
+                    self.list(return_options, |e, a| e.raw(a.as_bytes()));
+                }
+            }
+            C::Lsub { reference, pattern } => {
+                self.raw(b"LSUB");
                 self.sp_mailbox(reference);
                 self.sp();
                 self.list_mailbox(&pattern.0);

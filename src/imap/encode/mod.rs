@@ -95,13 +95,21 @@ impl Encoder {
     /// Takes the output so far as chunks for a vectored write (server side, where no
     /// continuation is awaited).
     pub fn take_chunks(&mut self) -> Vec<Bytes> {
-        self.take_fragments()
-            .into_iter()
-            .filter_map(|f| match f {
-                Fragment::Data(b) => Some(b),
-                Fragment::AwaitContinuation => None,
-            })
-            .collect()
+        let mut v = Vec::with_capacity(self.out.len() + 1);
+        self.take_chunks_into(&mut v);
+        v
+    }
+
+    /// Appends the output so far to `chunks` (reusing the caller's vector).
+    pub fn take_chunks_into(&mut self, chunks: &mut Vec<Bytes>) {
+        for f in self.out.drain(..) {
+            if let Fragment::Data(b) = f {
+                chunks.push(b);
+            }
+        }
+        if !self.buf.is_empty() {
+            chunks.push(self.buf.split().freeze());
+        }
     }
 
     /// Takes the output so far as one contiguous vector (copies; for tests and small output).

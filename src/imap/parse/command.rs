@@ -8,35 +8,31 @@ use super::super::core::{IString, NString};
 use super::super::fetch::{FetchAttribute, FetchItems, Partial, Section, SectionText};
 use super::super::flag::MailboxAttribute;
 use super::super::search::SearchKey;
-use super::{Cursor, PResult};
+use super::{Cursor, PResult, upper};
 use crate::Secret;
-
-/// Upper-cases a command or keyword name into a stack buffer for matching.
-fn upper<'b>(name: &[u8], buf: &'b mut [u8; 16]) -> &'b [u8] {
-    let n = name.len().min(16);
-    for (d, s) in buf.iter_mut().zip(name.iter().take(n)) {
-        *d = s.to_ascii_uppercase();
-    }
-    if name.len() > 16 {
-        b""
-    } else {
-        buf.get(..n).unwrap_or_default()
-    }
-}
 
 /// `command = tag SP (command-any / command-auth / command-nonauth / command-select) CRLF`
 /// (RFC 3501 §9). The whole input must be one command.
 pub(crate) fn command(c: &mut Cursor<'_>) -> PResult<Command> {
     let tag = c.tag()?;
-    let with_tag = |mut e: super::super::error::ParseError| {
-        e.tag = Some(tag.clone());
-        e
+    let body = match command_tail(c) {
+        Ok(b) => b,
+        Err(mut e) => {
+            e.tag = Some(tag);
+            return Err(e);
+        }
     };
-    c.sp().map_err(with_tag)?;
-    let body = command_body(c).map_err(with_tag)?;
-    c.crlf().map_err(with_tag)?;
-    c.end().map_err(with_tag)?;
     Ok(Command { tag, body })
+}
+
+/// `SP (command-any / ...) CRLF` and the end of input.
+#[inline]
+fn command_tail(c: &mut Cursor<'_>) -> PResult<CommandBody> {
+    c.sp()?;
+    let body = command_body(c)?;
+    c.crlf()?;
+    c.end()?;
+    Ok(body)
 }
 
 fn command_body(c: &mut Cursor<'_>) -> PResult<CommandBody> {
@@ -90,15 +86,36 @@ fn command_body(c: &mut Cursor<'_>) -> PResult<CommandBody> {
         }
         b"SUBSCRIBE" => C::Subscribe(sp_mailbox(c)?),
         b"UNSUBSCRIBE" => C::Unsubscribe(sp_mailbox(c)?),
-        b"LIST" | b"LSUB" => {
-            let lsub = name.len() == 4 && name[1].eq_ignore_ascii_case(&b'S');
+        b"LSUB" => {
             let reference = sp_mailbox(c)?;
             c.sp()?;
             let pattern = c.list_mailbox()?;
-            if lsub {
-                C::Lsub { reference, pattern }
+            C::Lsub { reference, pattern }
+        }
+        b"LIST" => {
+            c.sp()?;
+            // RFC 5258 §6: list-select-opts = "(" [list-select-opt *(SP list-select-opt)] ")"
+            let selection = if c.peek() == Some(b'(') {
+                let v = c.paren_list(true, |c| c.atom())?;
+                c.sp()?;
+                v
             } else {
-                C::List { reference, pattern }
+                Vec::new()
+            };
+            let reference = c.mailbox()?;
+            c.sp()?;
+            let pattern = c.list_mailbox()?;
+            // list-return-opts = "RETURN" SP "(" [return-option *(SP return-option)] ")"
+            let return_options = if c.keyword(b" RETURN ") {
+                c.paren_list(true, |c| c.atom())?
+            } else {
+                Vec::new()
+            };
+            C::List {
+                reference,
+                pattern,
+                selection,
+                return_options,
             }
         }
         b"STATUS" => {

@@ -367,7 +367,7 @@ impl<'a> Cursor<'a> {
             e.offset = start;
             e
         };
-        if zm >= 60 {
+        if zm >= 60 || zh >= 24 {
             return Err(bad(self));
         }
         let date = Date::new(year as u16, month, day as u8).map_err(|_| bad(self))?;

@@ -22,6 +22,20 @@ pub(crate) use self::response::{greeting, response};
 /// Result of one grammar rule.
 pub(crate) type PResult<T> = Result<T, ParseError>;
 
+/// Upper-cases a command or keyword name (at most 16 octets; longer names
+/// match nothing) into a stack buffer, for case-insensitive matching.
+pub(crate) fn upper<'b>(name: &[u8], buf: &'b mut [u8; 16]) -> &'b [u8] {
+    let n = name.len().min(16);
+    for (d, s) in buf.iter_mut().zip(name.iter().take(n)) {
+        *d = s.to_ascii_uppercase();
+    }
+    if name.len() > 16 {
+        b""
+    } else {
+        buf.get(..n).unwrap_or_default()
+    }
+}
+
 /// A position in a complete input.
 pub(crate) struct Cursor<'a> {
     src: &'a Bytes,
@@ -35,6 +49,17 @@ impl<'a> Cursor<'a> {
         Cursor {
             src,
             buf: src.as_ref(),
+            pos: 0,
+            limits,
+        }
+    }
+
+    /// A cursor over the first `end` bytes of `src` (values are still slices of `src`).
+    pub(crate) fn prefix(src: &'a Bytes, end: usize, limits: &'a Limits) -> Self {
+        let buf: &'a [u8] = src.as_ref();
+        Cursor {
+            src,
+            buf: buf.get(..end).unwrap_or(buf),
             pos: 0,
             limits,
         }

@@ -21,19 +21,7 @@ use super::super::response::{
 };
 use super::super::sequence::{SeqNumber, Sequence, SequenceSet};
 use super::command::{id_params, section, status_att};
-use super::{Cursor, PResult};
-
-fn upper<'b>(name: &[u8], buf: &'b mut [u8; 16]) -> &'b [u8] {
-    let n = name.len().min(16);
-    for (d, s) in buf.iter_mut().zip(name.iter().take(n)) {
-        *d = s.to_ascii_uppercase();
-    }
-    if name.len() > 16 {
-        b""
-    } else {
-        buf.get(..n).unwrap_or_default()
-    }
-}
+use super::{Cursor, PResult, upper};
 
 /// `greeting = "*" SP (resp-cond-auth / resp-cond-bye) CRLF` (RFC 3501 §9).
 pub(crate) fn greeting(c: &mut Cursor<'_>) -> PResult<Greeting> {
