@@ -9,7 +9,9 @@ use std::time::{Duration, UNIX_EPOCH};
 use common::demo::{self, Demo};
 use common::flags::Flags;
 use common::from_line;
-use common::store::{Store, StoreError, StoreKind, UniqueId, rfc1939_size, validate_user};
+use common::store::{Store, StoreError, StoreKind, digest_id, md5_id, validate_user};
+use pobox::pop3::server::UniqueId;
+use pobox::pop3::wire_size;
 
 #[test]
 fn mail_spec_parses_both_formats_and_substitutes_the_user() {
@@ -64,39 +66,58 @@ fn user_names_that_escape_the_path_are_rejected() {
 }
 
 #[test]
-fn rfc1939_7_unique_id_is_1_to_70_chars_from_0x21_to_0x7e() {
-    // The two ids of the UIDL example in RFC 1939 §7.
-    assert!(UniqueId::new("whqtswO00WBw418f9t5JxYwZ").is_some());
-    assert!(UniqueId::new("QhdPYR:00WBw1Ph7x7").is_some());
-    assert!(UniqueId::new(&"x".repeat(70)).is_some());
-    assert!(UniqueId::new(&"x".repeat(71)).is_none());
-    assert!(UniqueId::new("").is_none());
-    assert!(UniqueId::new("has space").is_none());
-    assert!(UniqueId::new("tab\there").is_none());
-    assert!(UniqueId::new("caf\u{e9}").is_none());
-    assert!(UniqueId::new("~!\"#").is_some());
-
-    let id = UniqueId::md5_of(b"anything");
+fn rfc1939_7_digest_ids_are_valid_unique_ids() {
+    // Formats without ids of their own (mbox, odd Maildir names) use hex digests, which
+    // must pass the library's UIDL validation (1 to 70 octets of 0x21..=0x7E).
+    let id = md5_id(b"anything");
     assert_eq!(id.as_str().len(), 32);
-    assert!(UniqueId::new(id.as_str()).is_some());
+    assert!(UniqueId::new(id.as_str()).is_ok());
     // MD5("") is the well-known d41d8cd9...
-    assert_eq!(
-        UniqueId::md5_of(b"").as_str(),
-        "d41d8cd98f00b204e9800998ecf8427e"
-    );
+    assert_eq!(md5_id(b"").as_str(), "d41d8cd98f00b204e9800998ecf8427e");
+    // A long digest is cut at 35 octets: 70 hex digits, the most RFC 1939 §7 allows.
+    assert_eq!(digest_id(&[0xab; 64]).as_str(), "ab".repeat(35));
 }
 
 #[test]
-fn rfc1939_11_size_counts_each_bare_lf_as_two_octets() {
-    assert_eq!(rfc1939_size(b""), 0);
-    assert_eq!(rfc1939_size(b"a\nb\n"), 6);
-    assert_eq!(rfc1939_size(b"a\r\nb\r\n"), 6);
-    assert_eq!(rfc1939_size(b"\n"), 2);
-    assert_eq!(rfc1939_size(b"mixed\r\nends\n"), 13);
-    assert_eq!(rfc1939_size(b"no final line end"), 17);
-    // §11: a line starting with the termination octet is not counted twice.
-    assert_eq!(rfc1939_size(b".\n..x\n"), 8);
-    assert_eq!(rfc1939_size(b"bare\rcr\n"), 9);
+fn rfc1939_11_listed_sizes_are_the_octets_retr_sends() {
+    // Each bare LF counts as CRLF, and a missing final line end as the CRLF the session
+    // adds before the terminating "." (pobox::pop3::wire_size), in both formats.
+    let messages: [&[u8]; 4] = [
+        b"Subject: a\n\nbody\n",
+        b"Subject: b\r\n\r\nmixed\r\nends\n",
+        b"Subject: c\n\nno final line end",
+        b"Subject: d\n\n.\n..x\n",
+    ];
+    for kind in [StoreKind::Maildir, StoreKind::Mbox] {
+        let dir = tempfile::tempdir().unwrap();
+        let template = match kind {
+            StoreKind::Maildir => {
+                let root = dir.path().join("u");
+                for sub in ["cur", "new", "tmp"] {
+                    std::fs::create_dir_all(root.join(sub)).unwrap();
+                }
+                dir.path().join("%u")
+            }
+            StoreKind::Mbox => dir.path().join("%u"),
+        };
+        let store = Store::new(kind, &template).unwrap();
+        for (i, message) in messages.iter().enumerate() {
+            let date = UNIX_EPOCH + Duration::from_secs(1_700_000_000 + i as u64);
+            store
+                .append("u", message, Flags::EMPTY, Some(date))
+                .unwrap();
+        }
+        let mailbox = store.open("u").unwrap();
+        let sizes: Vec<u64> = mailbox.messages().iter().map(|m| m.size).collect();
+        assert_eq!(sizes, [20, 27, 33, 22], "{kind:?}");
+        for (i, info) in mailbox.messages().iter().enumerate() {
+            assert_eq!(
+                info.size,
+                wire_size(&mailbox.read(i).unwrap()),
+                "{kind:?} {i}"
+            );
+        }
+    }
 }
 
 #[test]

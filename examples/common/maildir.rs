@@ -9,7 +9,7 @@
 //! * **Opening** takes the session lock (below), moves every message of new/ to cur/ with
 //!   an empty `:2,` info as Maildir readers do, then lists cur/ sorted by mtime (the
 //!   delivery time, also IMAP's INTERNALDATE) and name. Sizes are counted once at open by
-//!   reading each file ([`rfc1939_size`]); the bytes are not kept.
+//!   reading each file ([`wire_size`]); the bytes are not kept.
 //! * **Deletion** is by `unlink`, only in [`Maildir::commit`] (RFC 1939 §6 UPDATE). A
 //!   dropped session deletes nothing.
 //! * **Other readers** (an IMAP server, a MUA) may rename a file (flags) or delete it at
@@ -38,7 +38,10 @@ use bytes::Bytes;
 
 use super::flags::Flags;
 use super::lock::try_flock_exclusive;
-use super::store::{CommitSummary, MessageInfo, StoreError, UniqueId, rfc1939_size};
+use pobox::pop3::server::UniqueId;
+use pobox::pop3::wire_size;
+
+use super::store::{CommitSummary, MessageInfo, StoreError, md5_id};
 
 /// The session lock file in a Maildir's root.
 pub const SESSION_LOCK: &str = "pobox-session.lock";
@@ -197,8 +200,8 @@ pub fn unique_id(name: &OsStr) -> UniqueId {
     let unique = unique_part(name);
     unique
         .to_str()
-        .and_then(UniqueId::new)
-        .unwrap_or_else(|| UniqueId::md5_of(unique.as_bytes()))
+        .and_then(|u| UniqueId::new(u).ok())
+        .unwrap_or_else(|| md5_id(unique.as_bytes()))
 }
 
 /// Moves every message of new/ to cur/ with an empty `:2,` info (as a Maildir reader
@@ -251,7 +254,7 @@ fn scan_cur(cur: &Path) -> Result<(Vec<MessageInfo>, Vec<OsString>), StoreError>
             .to_str()
             .and_then(|n| n.split_once(':'))
             .map_or(Flags::EMPTY, |(_, info)| Flags::from_info(info));
-        found.push((modified, name, rfc1939_size(&data), flags));
+        found.push((modified, name, wire_size(&data), flags));
     }
     found.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
 
@@ -264,7 +267,7 @@ fn scan_cur(cur: &Path) -> Result<(Vec<MessageInfo>, Vec<OsString>), StoreError>
             // Two files with one unique part: a broken Maildir. Keep both, telling them
             // apart by the whole name.
             tracing::warn!(file = ?name, "duplicate Maildir unique name");
-            uid = UniqueId::md5_of(name.as_bytes());
+            uid = md5_id(name.as_bytes());
             seen.insert(uid.clone());
         }
         messages.push(MessageInfo {

@@ -74,7 +74,10 @@ use super::flags::Flags;
 use super::from_line;
 use super::lock::{DotLock, FcntlLock, InProcessClaim, LockPolicy, try_flock_exclusive};
 use super::maildir::sync_dir;
-use super::store::{CommitSummary, MessageInfo, StoreError, UniqueId, rfc1939_size};
+use pobox::pop3::server::UniqueId;
+use pobox::pop3::wire_size;
+
+use super::store::{CommitSummary, MessageInfo, StoreError, digest_id};
 
 /// Headers that MUAs and servers rewrite in place; left out of the unique id.
 const VOLATILE_HEADERS: [&str; 8] = [
@@ -227,7 +230,7 @@ fn identify(from_line: &[u8], content: &[u8]) -> (UniqueId, Flags) {
             md5.update(b"\n");
         }
     }
-    (UniqueId::from_digest(&md5.finalize()), flags)
+    (digest_id(&md5.finalize()), flags)
 }
 
 /// Flags from a `Status:` or `X-Status:` header value (other headers give none).
@@ -264,9 +267,10 @@ pub fn index(
         let repeats = seen.entry(uid.clone()).or_insert(0);
         *repeats += 1;
         if *repeats > 1 {
-            uid = UniqueId::new(&format!("{uid}-{repeats}")).unwrap_or(uid);
+            uid = UniqueId::new(format!("{uid}-{repeats}")).unwrap_or(uid);
         }
-        let size = rfc1939_size(content) - quoted_lines(content).len() as u64;
+        // Unquoting removes one `>` per quoted line and changes no line end.
+        let size = wire_size(content) - quoted_lines(content).len() as u64;
         let internal_date = from_line::parse(from).unwrap_or(fallback_date);
         messages.push(MessageInfo {
             uid,

@@ -27,6 +27,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use md5::{Digest, Md5};
+use pobox::pop3::server::UniqueId;
 
 use super::flags::Flags;
 use super::lock::LockPolicy;
@@ -135,56 +136,17 @@ impl StoreError {
     }
 }
 
-/// A POP3 unique id (RFC 1939 §7, UIDL): 1 to 70 characters in 0x21..=0x7E, stable
-/// across sessions and never reused for another message of the maildrop.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct UniqueId(String);
-
-impl UniqueId {
-    /// Longest allowed id (RFC 1939 §7).
-    pub const MAX_LEN: usize = 70;
-
-    /// Validates `s` as a unique id.
-    pub fn new(s: &str) -> Option<UniqueId> {
-        let ok = (1..=UniqueId::MAX_LEN).contains(&s.len())
-            && s.bytes().all(|b| (0x21..=0x7e).contains(&b));
-        ok.then(|| UniqueId(s.to_owned()))
-    }
-
-    /// The MD5 digest of `bytes` in lower-case hex: 32 characters, always a valid id.
-    /// Used where a format has no usable id of its own.
-    pub fn md5_of(bytes: &[u8]) -> UniqueId {
-        UniqueId::from_digest(&Md5::digest(bytes))
-    }
-
-    /// A digest in lower-case hex (at most its first 35 bytes, so at most 70 characters):
-    /// always a valid id.
-    pub fn from_digest(digest: &[u8]) -> UniqueId {
-        UniqueId(
-            digest
-                .iter()
-                .take(UniqueId::MAX_LEN / 2)
-                .map(|b| format!("{b:02x}"))
-                .collect(),
-        )
-    }
-
-    /// The id as text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+/// A unique id made from a digest: its bytes in lower-case hex (at most the first 35
+/// bytes, so at most 70 characters), for formats with no usable id of their own.
+pub fn digest_id(digest: &[u8]) -> UniqueId {
+    let hex: String = digest.iter().take(35).map(|b| format!("{b:02x}")).collect();
+    // 2 to 70 hex digits: always within RFC 1939 §7's 1 to 70 octets of 0x21..=0x7E.
+    UniqueId::new(hex).expect("a hex digest is a valid unique id")
 }
 
-impl fmt::Debug for UniqueId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "UniqueId({:?})", self.0)
-    }
-}
-
-impl fmt::Display for UniqueId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+/// The MD5 digest of `bytes` as a unique id (32 hex digits).
+pub fn md5_id(bytes: &[u8]) -> UniqueId {
+    digest_id(&Md5::digest(bytes))
 }
 
 /// One message of a maildrop listing.
@@ -192,8 +154,9 @@ impl fmt::Display for UniqueId {
 pub struct MessageInfo {
     /// Unique id for UIDL.
     pub uid: UniqueId,
-    /// Size for LIST and STAT: RFC 1939 §11 octets, each bare LF counted as CRLF (see
-    /// [`rfc1939_size`]).
+    /// Size for LIST and STAT: the octets RETR sends before byte-stuffing, each bare LF
+    /// counted as CRLF and a missing final line end as the CRLF the session adds (RFC 1939
+    /// §11; [`pobox::pop3::wire_size`]).
     pub size: u64,
     /// Flags (Maildir info suffix; mbox `Status:`/`X-Status:` headers).
     pub flags: Flags,
@@ -208,17 +171,6 @@ pub struct CommitSummary {
     pub deleted: usize,
     /// Messages to delete that another program had already removed (Maildir only).
     pub already_gone: usize,
-}
-
-/// The size of a message as POP3 counts it (RFC 1939 §11): its length with every LF
-/// not preceded by CR counted as the two octets of CRLF. Dot-stuffing is not counted;
-/// neither is the CRLF a server adds before the final "." when the message does not
-/// end with a line end.
-pub fn rfc1939_size(message: &[u8]) -> u64 {
-    let bare_lf = memchr::memchr_iter(b'\n', message)
-        .filter(|&i| i == 0 || message.get(i - 1) != Some(&b'\r'))
-        .count();
-    (message.len() + bare_lf) as u64
 }
 
 /// Checks that a user name is safe to put into a path in place of `%u`: not empty, at
