@@ -39,6 +39,11 @@ pub enum Event {
     /// [`transmit`](super::Session::transmit), close the transport, and
     /// release the maildrop. Unless a [`Event::Commit`] came first, nothing
     /// may be deleted (RFC 1939 §6).
+    ///
+    /// Only the session's own decisions end this way. When the client goes
+    /// away (the transport reports end of input or an error), the host
+    /// simply drops the session and releases the maildrop itself, deleting
+    /// nothing: RFC 1939 §6 allows removal only after QUIT.
     Closed(CloseReason),
 }
 
