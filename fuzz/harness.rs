@@ -854,7 +854,8 @@ pub fn mutf7(data: &[u8]) {
 /// any `Text`, any mailbox wire form, any number). They avoid only the representation choices
 /// that are documented as not kept apart: `Flag::Extension`/`MailboxAttribute::Extension` and
 /// `Code::Other` named like a known one (flags and attributes are built with `Flag::parse` and
-/// `MailboxAttribute::from_name` instead), `CAPABILITY` lists without `IMAP4rev1`.
+/// `MailboxAttribute::from_name` instead), `CAPABILITY` lists without `IMAP4rev1`, and an
+/// x-command named `X` alone (its doc asks for `"X" atom`).
 pub fn imap_value_roundtrip(data: &[u8]) {
     let mut u = Unstructured::new(data);
     let Ok(kind) = u.int_in_range(0u8..=2) else {
@@ -1255,7 +1256,14 @@ fn gen_command(u: &mut Unstructured<'_>) -> AResult<imap::Command> {
             None
         }),
         _ => C::Extension {
-            name: x_atom(u)?,
+            // `x-command = "X" atom ...` (RFC 3501 §9): at least one octet after the X.
+            name: {
+                let name = x_atom(u)?;
+                if name.as_bytes().len() < 2 {
+                    return Err(arbitrary::Error::IncorrectFormat);
+                }
+                name
+            },
             arguments: imap::ExtensionArguments::new(bytes_of(u, 20)?)
                 .map_err(|_| arbitrary::Error::IncorrectFormat)?,
         },
