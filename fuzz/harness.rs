@@ -764,12 +764,25 @@ fn response_roundtrip(r: &imap::Response) {
         }
         other => panic!("{} (from {r:?}) re-parse: {other:?}", esc(&wire)),
     };
-    if !same_continuation(&back, r) {
+    if !same_continuation(&back, r) && !bracket_text(r) {
         assert_eq!(&back, r, "{}", esc(&wire));
     }
     let mut e = imap::Encoder::new();
     e.response(&back);
     assert_eq!(e.to_vec(), wire, "encoding not stable");
+}
+
+/// `resp-text = ["[" resp-text-code "]" SP] text` (RFC 3501 §9) is ambiguous when there is
+/// no code and the text starts with `[`: it reads back as a code. The wire bytes are the
+/// same (the caller checks that the second encoding equals the first).
+fn bracket_text(r: &imap::Response) -> bool {
+    use imap::{Continue, Response};
+    let text = match r {
+        Response::Status(s) if s.code.is_none() => &s.text,
+        Response::Continue(Continue::Text { code: None, text }) => text,
+        _ => return false,
+    };
+    text.as_bytes().starts_with(b"[")
 }
 
 /// `continue-req = "+" SP (resp-text / base64)` (RFC 3501 §9) is ambiguous: text made of
@@ -823,7 +836,14 @@ fn greeting_roundtrip(g: &imap::Greeting) {
         }
         other => panic!("{} (from {g:?}) re-parse: {other:?}", esc(&wire)),
     };
-    assert_eq!(&back, g, "{}", esc(&wire));
+    if g.code.is_none() && g.text.as_bytes().starts_with(b"[") {
+        // The resp-text ambiguity of `bracket_text`: same wire bytes.
+        let mut e = imap::Encoder::new();
+        e.greeting(&back);
+        assert_eq!(e.to_vec(), wire, "encoding not stable");
+    } else {
+        assert_eq!(&back, g, "{}", esc(&wire));
+    }
 }
 
 /// Modified UTF-7: what decodes re-encodes to the same bytes (one encoding per name); any
