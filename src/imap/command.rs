@@ -271,7 +271,8 @@ pub enum AuthenticateData {
 /// The raw arguments of an `x-command` (RFC 3501 §9), from the name to the final CRLF.
 ///
 /// Parsed arguments may hold literals (and so CRLF); arguments built by a host may not hold
-/// CR, LF or NUL, so they cannot end the command early.
+/// CR, LF or NUL, so they cannot end the command early, nor end like a literal announcement
+/// (`{5}`), which the server would frame as one (RFC 3501 §4.3).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ExtensionArguments(Bytes);
 
@@ -283,6 +284,12 @@ impl ExtensionArguments {
             return Err(super::core::ValueError::new(
                 "x-command arguments",
                 "CR, LF or NUL",
+            ));
+        }
+        if super::framer::announcement(&b).is_some() {
+            return Err(super::core::ValueError::new(
+                "x-command arguments",
+                "ends like a literal announcement",
             ));
         }
         if !b.is_empty() && b.first() != Some(&b' ') {

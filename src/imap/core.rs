@@ -197,7 +197,10 @@ impl From<Atom> for IString {
 pub type NString = Option<IString>;
 
 /// `text = 1*TEXT-CHAR` (RFC 3501 §9): human-readable response text. 7-bit, no CR, LF or
-/// NUL, not empty.
+/// NUL, not empty, and not ending like a literal announcement (`{5}`, `{5+}`, `~{5}`): text
+/// ends its line, and a reader frames a line ending in `{n}` as one followed by an n-octet
+/// literal (RFC 3501 §4.3), so such text would make the client swallow the bytes of the
+/// next response.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Text(Bytes);
 
@@ -213,6 +216,12 @@ impl Text {
         }
         if !chars::all(&TEXT_CHAR, &b) {
             return Err(ValueError::new("text", "CR, LF, NUL or 8-bit byte"));
+        }
+        if super::framer::announcement(&b).is_some() {
+            return Err(ValueError::new(
+                "text",
+                "ends like a literal announcement ({n}), which readers frame as one",
+            ));
         }
         Ok(Text(b))
     }
@@ -315,5 +324,19 @@ mod tests {
         assert!(Text::try_from("").is_err());
         assert!(Literal::new(&b"a\0"[..], LiteralMode::Sync).is_err());
         assert!(Literal::new_binary(&b"a\0"[..], LiteralMode::Sync).is_ok());
+    }
+
+    /// Found by the `imap_value_roundtrip` fuzz target: `* PREAUTH x ~{3}` made a reader
+    /// wait for a 3-octet literal (RFC 3501 §4.3), swallowing the next response.
+    #[test]
+    fn rfc3501_4_3_text_cannot_end_in_a_literal_announcement() {
+        for t in ["x {3}", "x {3+}", "x ~{3}", "{0}", " 01 ~{3}"] {
+            assert!(Text::try_from(t).is_err(), "{t}");
+        }
+        for t in ["x {3} y", "x {}", "x {a}", "x }", "x {3+1}", "{"] {
+            assert!(Text::try_from(t).is_ok(), "{t}");
+        }
+        assert!(super::super::ExtensionArguments::new(&b" {3}"[..]).is_err());
+        assert!(super::super::ExtensionArguments::new(&b" {3} x"[..]).is_ok());
     }
 }

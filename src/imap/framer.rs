@@ -175,7 +175,7 @@ impl Framer {
             self.scan = lf + 1;
             let line = buf.get(self.line_start..lf).unwrap_or_default();
             if self.mode == Mode::Discarding {
-                match announcement(line) {
+                match announcement(refused_tail(line)) {
                     Some((length, LiteralMode::NonSync, _)) => {
                         self.literal_left = u32::try_from(length).unwrap_or(u32::MAX);
                         self.line_start = self.scan;
@@ -197,8 +197,7 @@ impl Framer {
                     lf,
                 );
                 e.tag = tag_of(buf);
-                let body = line.strip_suffix(b"\r").unwrap_or(line);
-                match announcement(body) {
+                match announcement(refused_tail(line)) {
                     Some((length, LiteralMode::NonSync, _)) => {
                         self.mode = Mode::Discarding;
                         self.literal_left = u32::try_from(length).unwrap_or(u32::MAX);
@@ -258,13 +257,22 @@ impl Framer {
         }
     }
 
-    /// Incomplete, or in discard mode the bytes that can be dropped already.
+    /// Incomplete, or in discard mode the bytes that can be dropped already. Inside a line,
+    /// the last [`REFUSED_TAIL`] bytes stay: a literal announcement at the line's end decides
+    /// whether the refused command goes on, wherever the reads happened to split it.
     fn incomplete(&mut self) -> Frame {
-        if self.mode == Mode::Discarding && self.scan > 0 {
-            let len = self.scan;
-            self.scan = 0;
-            self.line_start = 0;
-            return Frame::Discard { len, done: false };
+        if self.mode == Mode::Discarding {
+            let keep = if self.literal_left > 0 {
+                0
+            } else {
+                (self.scan - self.line_start).min(REFUSED_TAIL)
+            };
+            let len = self.scan - keep;
+            if len > 0 {
+                self.scan = keep;
+                self.line_start = 0;
+                return Frame::Discard { len, done: false };
+            }
         }
         Frame::Incomplete
     }
@@ -273,9 +281,20 @@ impl Framer {
         let mut e = ParseError::new(kind, self.scan);
         e.tag = tag_of(buf);
         self.mode = Mode::Discarding;
-        self.line_start = self.scan;
         e
     }
+}
+
+/// How much of the end of a refused command's line is kept and looked at for a literal
+/// announcement (`~{4294967295+}` is 14 octets; longer digit runs are not believed).
+const REFUSED_TAIL: usize = 64;
+
+/// The end of a refused command's line (CR removed) where a literal announcement is looked
+/// for: the same bytes whether the line came in one read or byte by byte.
+fn refused_tail(line: &[u8]) -> &[u8] {
+    let body = line.strip_suffix(b"\r").unwrap_or(line);
+    body.get(body.len().saturating_sub(REFUSED_TAIL)..)
+        .unwrap_or_default()
 }
 
 /// The tag at the start of `buf`, when it is one followed by SP.
@@ -410,5 +429,45 @@ mod tests {
         assert!(matches!(e.kind, ErrorKind::LineTooLong { limit: 100 }));
         let e = Framer::new(&lim()).poll(b"a NOOP\n").unwrap_err();
         assert_eq!(e.kind, ErrorKind::BareLf);
+    }
+
+    /// Runs `input` through a framer in reads of `piece` bytes; the complete frames.
+    fn frames_in_pieces(input: &[u8], piece: usize) -> Vec<Vec<u8>> {
+        let mut f = Framer::new(&lim());
+        let mut buf = Vec::new();
+        let mut out = Vec::new();
+        for chunk in input.chunks(piece) {
+            buf.extend_from_slice(chunk);
+            loop {
+                match f.poll(&buf) {
+                    Ok(Frame::Incomplete) => break,
+                    Ok(Frame::Complete(n)) => out.push(buf.drain(..n).collect()),
+                    Ok(Frame::Discard { len, .. }) => {
+                        buf.drain(..len);
+                    }
+                    Ok(Frame::Literal(_)) | Err(_) => {}
+                }
+            }
+        }
+        out
+    }
+
+    /// Found by the `imap_command` fuzz target: when an overlong line ending in `{n+}` was
+    /// refused before its CRLF arrived, the announcement was missed (split across reads, or
+    /// read with its CR), so the literal's bytes and the rest of the refused command were
+    /// framed as a new command. RFC 7888 §4: the bytes of a refused non-synchronizing
+    /// literal still belong to that command.
+    #[test]
+    fn rfc7888_4_refused_line_skips_its_literal_however_the_reads_split_it() {
+        let mut input = b"A1 APPEND x ".to_vec();
+        input.extend_from_slice(&[b'x'; 120]);
+        input.extend_from_slice(b" {15+}\r\nA2 DELETE INBOX rest of A1\r\nA3 NOOP\r\n");
+        for piece in 1..input.len() {
+            assert_eq!(
+                frames_in_pieces(&input, piece),
+                vec![b"A3 NOOP\r\n".to_vec()],
+                "reads of {piece}"
+            );
+        }
     }
 }

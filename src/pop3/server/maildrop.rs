@@ -74,7 +74,9 @@ pub(crate) struct Maildrop {
     messages: Vec<MessageInfo>,
     deleted: Vec<bool>,
     live_count: usize,
-    live_size: u64,
+    /// Exact: a u128 cannot overflow on 2^32 sizes of at most u64::MAX, so deleting a
+    /// message after a saturated total still gives the right sum.
+    live_size: u128,
 }
 
 /// What a message number refers to.
@@ -86,9 +88,7 @@ pub(crate) enum Lookup<'a> {
 
 impl Maildrop {
     pub(crate) fn new(messages: Vec<MessageInfo>) -> Maildrop {
-        let live_size = messages
-            .iter()
-            .fold(0u64, |sum, m| sum.saturating_add(m.size));
+        let live_size = messages.iter().map(|m| u128::from(m.size)).sum();
         Maildrop {
             deleted: vec![false; messages.len()],
             live_count: messages.len(),
@@ -97,9 +97,13 @@ impl Maildrop {
         }
     }
 
-    /// Message count and total size, deleted messages excluded (RFC 1939 §5 STAT).
+    /// Message count and total size, deleted messages excluded (RFC 1939 §5 STAT); a total
+    /// past u64::MAX is reported as u64::MAX.
     pub(crate) fn totals(&self) -> (usize, u64) {
-        (self.live_count, self.live_size)
+        (
+            self.live_count,
+            u64::try_from(self.live_size).unwrap_or(u64::MAX),
+        )
     }
 
     /// Number of messages, deleted ones included (the highest message number).
@@ -125,7 +129,7 @@ impl Maildrop {
         {
             *flag = true;
             self.live_count -= 1;
-            self.live_size = self.live_size.saturating_sub(info.size);
+            self.live_size = self.live_size.saturating_sub(u128::from(info.size));
         }
     }
 
@@ -192,5 +196,22 @@ mod tests {
         drop.reset();
         assert_eq!(drop.totals(), (2, 320));
         assert_eq!(drop.live().map(|(n, _)| n).collect::<Vec<_>>(), vec![1, 2]);
+    }
+
+    /// Found by tests/hostile.rs: with a saturating u64 total, deleting one of two messages
+    /// of u64::MAX octets made STAT report 0 octets for the one left.
+    #[test]
+    fn rfc1939_5_stat_total_stays_exact_past_u64() {
+        let uid = |s: &str| UniqueId::new(s).unwrap();
+        let mut drop = Maildrop::new(vec![
+            MessageInfo::new(u64::MAX, uid("a")),
+            MessageInfo::new(u64::MAX, uid("b")),
+            MessageInfo::new(7, uid("c")),
+        ]);
+        assert_eq!(drop.totals(), (3, u64::MAX));
+        drop.delete(0);
+        assert_eq!(drop.totals(), (2, u64::MAX));
+        drop.delete(1);
+        assert_eq!(drop.totals(), (1, 7));
     }
 }

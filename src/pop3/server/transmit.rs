@@ -26,10 +26,37 @@ enum Chunk {
 }
 
 impl Chunk {
-    fn buf(&self) -> &dyn Buf {
+    #[inline]
+    fn chunk(&self) -> &[u8] {
         match self {
             Chunk::Bytes(b) => b,
-            Chunk::Body(s) => s,
+            Chunk::Body(s) => s.chunk(),
+        }
+    }
+
+    #[inline]
+    fn remaining(&self) -> usize {
+        match self {
+            Chunk::Bytes(b) => b.len(),
+            Chunk::Body(s) => s.remaining(),
+        }
+    }
+
+    /// Advances by up to `cnt`; how far it went.
+    #[inline]
+    fn advance(&mut self, cnt: usize) -> usize {
+        let step = cnt.min(self.remaining());
+        match self {
+            Chunk::Bytes(b) => b.advance(step),
+            Chunk::Body(s) => s.advance(step),
+        }
+        step
+    }
+
+    fn chunks_vectored<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
+        match self {
+            Chunk::Bytes(b) => b.chunks_vectored(dst),
+            Chunk::Body(s) => s.chunks_vectored(dst),
         }
     }
 }
@@ -85,9 +112,10 @@ impl Buf for Transmit {
         self.remaining
     }
 
+    #[inline]
     fn chunk(&self) -> &[u8] {
         match self.queue.front() {
-            Some(front) => front.buf().chunk(),
+            Some(front) => front.chunk(),
             None => &self.tail,
         }
     }
@@ -97,23 +125,16 @@ impl Buf for Transmit {
         self.remaining -= cnt;
         while cnt > 0 {
             match self.queue.front_mut() {
-                Some(Chunk::Bytes(b)) => {
-                    let step = cnt.min(b.len());
-                    b.advance(step);
-                    cnt -= step;
-                }
-                Some(Chunk::Body(s)) => {
-                    let step = cnt.min(s.remaining());
-                    s.advance(step);
-                    cnt -= step;
+                Some(front) => {
+                    cnt -= front.advance(cnt);
+                    if front.remaining() == 0 {
+                        self.queue.pop_front();
+                    }
                 }
                 None => {
                     self.tail.advance(cnt);
                     cnt = 0;
                 }
-            }
-            if self.queue.front().is_some_and(|c| !c.buf().has_remaining()) {
-                self.queue.pop_front();
             }
         }
     }
@@ -124,7 +145,7 @@ impl Buf for Transmit {
             if filled == dst.len() {
                 return filled;
             }
-            filled += chunk.buf().chunks_vectored(&mut dst[filled..]);
+            filled += chunk.chunks_vectored(&mut dst[filled..]);
         }
         if filled < dst.len() && !self.tail.is_empty() {
             dst[filled] = IoSlice::new(&self.tail);

@@ -1,0 +1,7 @@
+#![no_main]
+//! Fuzz target `imap_value_roundtrip`: see `harness::imap_value_roundtrip` for what it checks.
+
+#[path = "../harness.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::imap_value_roundtrip(data));

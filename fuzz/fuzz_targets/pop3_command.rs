@@ -1,0 +1,7 @@
+#![no_main]
+//! Fuzz target `pop3_command`: see `harness::pop3_command` for what it checks.
+
+#[path = "../harness.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::pop3_command(data));
