@@ -55,6 +55,10 @@ pub struct Stuffed {
     next_edit: usize,
     /// Body offset up to which edit points have been found.
     scanned: usize,
+    /// Octets the edits add that no window has found yet. At zero the rest
+    /// of the body is sent without scanning it again (the usual CRLF
+    /// message without dot lines is scanned once, by the count).
+    unfound: usize,
     /// The final CRLF (when missing) and ".\r\n".
     tail: &'static [u8],
     /// Position in `body` of the next byte to send.
@@ -94,6 +98,7 @@ impl Stuffed {
             window: Vec::new(),
             next_edit: 0,
             scanned: 0,
+            unfound: edits,
             tail,
             pos: 0,
             insert_sent: 0,
@@ -113,8 +118,12 @@ impl Stuffed {
         }
         self.window.clear();
         self.next_edit = 0;
+        if self.unfound == 0 {
+            self.scanned = self.body.len();
+            return;
+        }
         let body = &self.body[..];
-        while self.scanned < body.len() && self.window.len() < EDIT_WINDOW {
+        while self.scanned < body.len() && self.window.len() < EDIT_WINDOW && self.unfound > 0 {
             let start = self.scanned;
             let end = body.len().min(start + BLOCK);
             self.scanned = end;
@@ -129,15 +138,22 @@ impl Stuffed {
             };
             if body[start] == b'.' && after_crlf {
                 self.window.push(start);
+                self.unfound = self.unfound.saturating_sub(1);
             }
             for lf in memchr::memchr_iter(b'\n', &body[start..end]).map(|i| i + start) {
                 if lf == 0 || body[lf - 1] != b'\r' {
                     // A bare LF; a dot after it rides on its edit.
                     self.window.push(lf);
+                    let dot = usize::from(body.get(lf + 1) == Some(&b'.'));
+                    self.unfound = self.unfound.saturating_sub(1 + dot);
                 } else if lf + 1 < end && body[lf + 1] == b'.' {
                     self.window.push(lf + 1);
+                    self.unfound = self.unfound.saturating_sub(1);
                 }
             }
+        }
+        if self.unfound == 0 {
+            self.scanned = body.len();
         }
     }
 
@@ -551,6 +567,22 @@ mod tests {
         assert_eq!(s.chunk(), b".");
         s.advance(1);
         assert_eq!(s.chunk(), b".b");
+    }
+
+    #[test]
+    fn scanning_stops_once_every_counted_edit_is_found() {
+        let mut body = b".first\r\n".to_vec();
+        body.extend(b"a CRLF line of text\r\n".repeat(10_000));
+        let mut s = Stuffed::new(Bytes::from(body.clone()));
+        assert_eq!(s.window, [0]);
+        assert_eq!(s.scanned, body.len(), "the rest is not scanned again");
+        let n = s.remaining();
+        let wire = s.copy_to_bytes(n);
+        assert_eq!(&wire[..], [b".", &body[..], b".\r\n"].concat());
+        let clean = b"no edits at all\r\n".repeat(100);
+        let s = Stuffed::new(Bytes::from(clean.clone()));
+        assert!(s.window.is_empty());
+        assert_eq!(s.scanned, clean.len());
     }
 
     #[test]
