@@ -291,14 +291,11 @@ fn rfc6851_4_4_uid_move_example() {
     );
     // The RFC prints "* OK [COPYUID 432432 42:69 1202:1229]" without text after the code; by
     // RFC 3501 §9 resp-text the whole bracket is then `text`.
-    kat_resp(
+    kat_resp_bracket_text(
         b"* OK [COPYUID 432432 42:69 1202:1229]\r\n",
-        status(
-            None,
-            StatusKind::Ok,
-            None,
-            "[COPYUID 432432 42:69 1202:1229]",
-        ),
+        None,
+        StatusKind::Ok,
+        "[COPYUID 432432 42:69 1202:1229]",
     );
     kat_status(&[(
         "* OK [COPYUID 432432 42:69 1202:1229] Moved",
@@ -785,9 +782,11 @@ fn rfc2177_3_idle_example() {
     kat_resp(b"* 3 EXISTS\r\n", data(Data::Exists(3)));
     kat_resp(b"* 0 RECENT\r\n", data(Data::Recent(0)));
     // "* OK [UIDVALIDITY 1]" has no text after the code: by RFC 3501 §9 resp-text it is text.
-    kat_resp(
+    kat_resp_bracket_text(
         b"* OK [UIDVALIDITY 1]\r\n",
-        status(None, StatusKind::Ok, None, "[UIDVALIDITY 1]"),
+        None,
+        StatusKind::Ok,
+        "[UIDVALIDITY 1]",
     );
     kat_status(&[("A001 OK SELECT completed", None)]);
     kat_cmd(b"A002 IDLE\r\n", cmd("A002", C::Idle));
@@ -1005,9 +1004,11 @@ fn rfc5530_3_response_code_examples() {
         ),
     ]);
     // "e OK [CONTACTADMIN]" has no text after the code: by RFC 3501 §9 resp-text it is text.
-    kat_resp(
+    kat_resp_bracket_text(
         b"e OK [CONTACTADMIN]\r\n",
-        status(Some("e"), StatusKind::Ok, None, "[CONTACTADMIN]"),
+        Some("e"),
+        StatusKind::Ok,
+        "[CONTACTADMIN]",
     );
     kat_status(&[(
         "e OK [CONTACTADMIN] Contact your administrator",

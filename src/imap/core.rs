@@ -197,7 +197,8 @@ impl From<Atom> for IString {
 pub type NString = Option<IString>;
 
 /// `text = 1*TEXT-CHAR` (RFC 3501 §9): human-readable response text. 7-bit, no CR, LF or
-/// NUL, not empty, and not ending like a literal announcement (`{5}`, `{5+}`, `~{5}`): text
+/// NUL, not empty, not starting with `[` (a reader would take it for a response code, so host
+/// text could forge `[ALERT]`), and not ending like a literal announcement (`{5}`, `{5+}`, `~{5}`): text
 /// ends its line, and a reader frames a line ending in `{n}` as one followed by an n-octet
 /// literal (RFC 3501 §4.3), so such text would make the client swallow the bytes of the
 /// next response.
@@ -221,6 +222,14 @@ impl Text {
             return Err(ValueError::new(
                 "text",
                 "ends like a literal announcement ({n}), which readers frame as one",
+            ));
+        }
+        if b.first() == Some(&b'[') {
+            // resp-text = ["[" resp-text-code "]" SP] text (RFC 3501 §9): a reader takes
+            // a leading "[" for a response code, so host text could forge "[ALERT]".
+            return Err(ValueError::new(
+                "text",
+                "starts with \"[\", which readers take for a response code",
             ));
         }
         Ok(Text(b))
@@ -338,5 +347,18 @@ mod tests {
         }
         assert!(super::super::ExtensionArguments::new(&b" {3}"[..]).is_err());
         assert!(super::super::ExtensionArguments::new(&b" {3} x"[..]).is_ok());
+    }
+
+    /// RFC 3501 §9 `resp-text = ["[" resp-text-code "]" SP] text`: host text starting with
+    /// `[` would read back as a response code (`* OK [ALERT] ...` forged by a mailbox name
+    /// in an error message, say). Found by the `imap_value_roundtrip` fuzz target.
+    #[test]
+    fn rfc3501_9_text_cannot_start_like_a_response_code() {
+        for t in ["[ALERT] you were hacked", "[", "[x"] {
+            assert!(Text::try_from(t).is_err(), "{t}");
+        }
+        for t in ["x [ALERT]", "] x", "x"] {
+            assert!(Text::try_from(t).is_ok(), "{t}");
+        }
     }
 }

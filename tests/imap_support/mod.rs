@@ -177,6 +177,26 @@ pub fn kat_resp_canon(wire: &[u8], expected: Response, canonical: &[u8]) {
     );
 }
 
+/// Known answer for a status response whose code has no text after it, which RFC 3501 §9
+/// `resp-text` reads as text that starts with `[`. Hosts cannot build such text
+/// (`Text::new` refuses a leading `[`: it could forge a code), so the value is checked by
+/// its parts, and the parsed value must encode back to the same bytes.
+pub fn kat_resp_bracket_text(wire: &[u8], t: Option<&str>, kind: StatusKind, txt: &str) {
+    let got = parse_resp(wire);
+    let Response::Status(status) = &got else {
+        panic!("{} is not a status response: {got:?}", esc(wire));
+    };
+    assert_eq!(status.tag, t.map(tag));
+    assert_eq!(status.kind, kind);
+    assert_eq!(status.code, None);
+    assert_eq!(esc(status.text.as_bytes()), esc(txt.as_bytes()));
+    assert!(
+        Text::try_from(txt).is_err(),
+        "host text may not start with ["
+    );
+    assert_eq!(esc(&encode_response(&got)), esc(wire));
+}
+
 /// Known answer for a greeting.
 pub fn kat_greeting(wire: &[u8], expected: Greeting) {
     let input = Bytes::copy_from_slice(wire);
