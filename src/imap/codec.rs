@@ -50,10 +50,14 @@ fn frame(input: &[u8], limits: &Limits) -> Result<Status<usize>, ParseError> {
 /// use bytes::Bytes;
 /// use pobox::Status;
 /// use pobox::imap::{parse_command, CommandBody};
+/// # fn main() -> Result<(), pobox::imap::ParseError> {
 /// let input = Bytes::from_static(b"a1 NOOP\r\na2 LOGOUT\r\n");
-/// let Ok(Status::Complete((n, cmd))) = parse_command(&input) else { panic!() };
-/// assert_eq!((n, cmd.tag.as_bytes(), cmd.body), (9, &b"a1"[..], CommandBody::Noop));
-/// assert!(parse_command(&Bytes::from_static(b"a1 NO")).unwrap().is_partial());
+/// if let Status::Complete((n, cmd)) = parse_command(&input)? {
+///     assert_eq!((n, cmd.tag.as_bytes(), cmd.body), (9, &b"a1"[..], CommandBody::Noop));
+/// }
+/// assert!(parse_command(&Bytes::from_static(b"a1 NO"))?.is_partial());
+/// # Ok(())
+/// # }
 /// ```
 #[inline]
 pub fn parse_command(input: &Bytes) -> Result<Status<(usize, Command)>, ParseError> {

@@ -10,7 +10,7 @@
 //! ```
 //! use pobox::imap::utf7;
 //! assert_eq!(utf7::encode("~peter/mail/台北/日本語"), "~peter/mail/&U,BTFw-/&ZeVnLIqe-");
-//! assert_eq!(utf7::decode(b"&ZeVnLIqe-").unwrap(), "日本語");
+//! assert_eq!(utf7::decode(b"&ZeVnLIqe-").as_deref(), Ok("日本語"));
 //! assert!(utf7::decode(b"&Jjo!").is_err());
 //! ```
 
