@@ -315,6 +315,12 @@ impl Capability {
         let params: Vec<&str> = words.collect();
         let is = |name: &str| tag.eq_ignore_ascii_case(name);
         let user_flag = |params: &[&str]| params.iter().any(|p| p.eq_ignore_ascii_case("USER"));
+        // LOGIN-DELAY and EXPIRE: a number (or NEVER) first, then maybe USER.
+        let number = params.first().and_then(|s| s.parse::<u32>().ok());
+        let never = params
+            .first()
+            .is_some_and(|p| p.eq_ignore_ascii_case("NEVER"));
+        let per_user = user_flag(params.get(1..).unwrap_or_default());
         match () {
             _ if is("TOP") => Capability::Top,
             _ if is("USER") => Capability::User,
@@ -329,33 +335,14 @@ impl Capability {
                 user: user_flag(&params),
             },
             _ if is("IMPLEMENTATION") => Capability::Implementation(params.join(" ")),
-            _ if is("LOGIN-DELAY")
-                && params.first().and_then(|s| s.parse::<u32>().ok()).is_some() =>
-            {
-                Capability::LoginDelay {
-                    seconds: params
-                        .first()
-                        .and_then(|s| s.parse().ok())
-                        .unwrap_or_default(),
-                    per_user: user_flag(&params[1..]),
-                }
-            }
-            _ if is("EXPIRE")
-                && params
-                    .first()
-                    .is_some_and(|p| p.eq_ignore_ascii_case("NEVER")) =>
-            {
-                Capability::Expire {
-                    days: None,
-                    per_user: user_flag(&params[1..]),
-                }
-            }
-            _ if is("EXPIRE") && params.first().and_then(|s| s.parse::<u32>().ok()).is_some() => {
-                Capability::Expire {
-                    days: params.first().and_then(|s| s.parse().ok()),
-                    per_user: user_flag(&params[1..]),
-                }
-            }
+            _ if is("LOGIN-DELAY") && number.is_some() => Capability::LoginDelay {
+                seconds: number.unwrap_or_default(),
+                per_user,
+            },
+            _ if is("EXPIRE") && (never || number.is_some()) => Capability::Expire {
+                days: number,
+                per_user,
+            },
             _ => Capability::Other {
                 tag: tag.to_owned(),
                 params: params.iter().map(|s| (*s).to_owned()).collect(),

@@ -893,40 +893,39 @@ impl Session {
         // RFC 1939 §5: "+OK 2 messages (320 octets)" heads the scan listings.
         let (count, size) = self.maildrop().map_or((0, 0), Maildrop::totals);
         let heading = drop_summary(count, size);
-        self.listing(msg, &heading, |number, info| {
-            format!("{number} {}", info.size)
-        });
+        self.listing(msg, &heading, |info| &info.size);
     }
 
     fn uidl(&mut self, msg: Option<u32>) {
         // RFC 1939 §7's example heads the unique-id listings with a bare "+OK".
-        self.listing(msg, "", |number, info| format!("{number} {}", info.uid));
+        self.listing(msg, "", |info| &info.uid);
     }
 
-    /// LIST and UIDL: one listing line for a message, or all of them as a
-    /// multi-line response (RFC 1939 §5, §7).
+    /// LIST and UIDL: `number SP field` for one message, or for all of them
+    /// as a multi-line response (RFC 1939 §5, §7), written straight into the
+    /// output.
     fn listing(
         &mut self,
         msg: Option<u32>,
         heading: &str,
-        line: impl Fn(usize, &MessageInfo) -> String,
+        field: impl for<'a> Fn(&'a MessageInfo) -> &'a dyn std::fmt::Display,
     ) {
-        let Some(maildrop) = self.maildrop() else {
+        if let Some(msg) = msg {
+            if let Some((index, info)) = self.live(msg) {
+                self.ok(&format!("{} {}", index + 1, field(&info)));
+            }
+            return;
+        }
+        self.ok(heading);
+        let Phase::Transaction { maildrop, .. } = &self.phase else {
             return;
         };
-        let Some(msg) = msg else {
-            let mut out = BytesMut::new();
+        self.transmit.write(|out| {
             for (number, info) in maildrop.live() {
-                put_line(&mut out, format_args!("{}", line(number, info)));
+                put_line(out, format_args!("{number} {}", field(info)));
             }
             out.extend_from_slice(b".\r\n");
-            self.ok(heading);
-            self.transmit.write(|o| o.extend_from_slice(&out));
-            return;
-        };
-        if let Some((index, info)) = self.live(msg) {
-            self.ok(&line(index + 1, &info));
-        }
+        });
     }
 
     fn retrieve(&mut self, msg: u32, lines: Option<u64>) {
