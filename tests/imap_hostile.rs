@@ -348,3 +348,70 @@ proptest! {
         }
     }
 }
+
+/// `Limits::accept_bare_lf`: a line may end in LF alone, everywhere a CRLF ends one (the
+/// command, a literal announcement, AUTHENTICATE data, DONE); a CR before the LF stays part
+/// of the terminator, and strict limits still refuse it.
+#[test]
+fn bare_lf_line_ends_when_accepted() {
+    let mut lenient = Limits::default();
+    lenient.set_accept_bare_lf(true);
+    let parse = |wire: &'static [u8]| match parse_command_with(&Bytes::from_static(wire), &lenient)
+    {
+        Ok(Status::Complete((n, c))) => (n, c),
+        other => panic!("{other:?}"),
+    };
+    let (n, c) = parse(b"A1 NOOP\n");
+    assert_eq!((n, c.body), (8, CommandBody::Noop));
+    let (_, c) = parse(b"A2 LOGIN {4}\nfred pw\n");
+    assert!(matches!(c.body, CommandBody::Login { .. }));
+    let (_, c) = parse(b"A3 XPING a b\n");
+    match c.body {
+        CommandBody::Extension { arguments, .. } => assert_eq!(arguments.as_bytes(), b" a b"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        parse_idle_done(&Bytes::from_static(b"done\n"), &lenient).unwrap(),
+        Status::Complete(5)
+    );
+    assert!(matches!(
+        parse_authenticate_data(&Bytes::from_static(b"AGZyZWQAcHc=\n"), &lenient).unwrap(),
+        Status::Complete((13, AuthenticateData::Response(_)))
+    ));
+    assert_eq!(
+        parse_idle_done(&Bytes::from_static(b"DONE\n"), &Limits::default())
+            .unwrap_err()
+            .kind,
+        ErrorKind::BareLf
+    );
+}
+
+/// `parse_append_head`: an APPEND up to its message literal (RFC 3501 §6.3.11), with the
+/// mailbox name itself a literal; the announcement of that name is not a head.
+#[test]
+fn append_head_before_the_message_literal() {
+    let lim = Limits::default();
+    let head = parse_append_head(
+        &Bytes::from_static(
+            b"A4 APPEND {5}\r\nDraft (\\Seen $x) \"05-Jan-2024 10:00:00 +0100\" {12+}\r\n",
+        ),
+        &lim,
+    )
+    .unwrap();
+    assert_eq!(head.tag.as_bytes(), b"A4");
+    assert_eq!(head.mailbox.as_bytes(), b"Draft");
+    assert_eq!(head.flags.len(), 2);
+    assert!(head.date.is_some());
+    assert_eq!(
+        (head.length, head.mode, head.binary),
+        (12, LiteralMode::NonSync, false)
+    );
+    let e = parse_append_head(&Bytes::from_static(b"A4 APPEND {5}\r\n"), &lim).unwrap_err();
+    assert_eq!(e.tag.map(|t| t.as_bytes().to_vec()), Some(b"A4".to_vec()));
+    assert!(parse_append_head(&Bytes::from_static(b"A5 LOGIN {5}\r\n"), &lim).is_err());
+    assert!(
+        parse_append_head(&Bytes::from_static(b"A6 APPEND x ~{5}\r\n"), &lim)
+            .unwrap()
+            .binary
+    );
+}

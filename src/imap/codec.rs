@@ -8,7 +8,7 @@
 
 use bytes::Bytes;
 
-use super::command::{AuthenticateData, Command};
+use super::command::{AppendHead, AuthenticateData, Command};
 use super::error::{ErrorKind, ParseError};
 use super::framer::{Frame, Framer};
 use super::limits::Limits;
@@ -92,6 +92,30 @@ pub fn parse_command_frame(frame: &Bytes, limits: &Limits) -> Result<Command, Pa
     command_prefix(frame, frame.len(), limits)
 }
 
+/// Parses an APPEND command up to its message literal: `frame` holds the command from its
+/// tag through the line that announces the message (what the [`Framer`] has scanned when it
+/// reports that [`Frame::Literal`]), so a server can check the destination and then stream
+/// the message to storage instead of buffering it (RFC 3501 §6.3.11). A mailbox name sent
+/// as a literal is part of `frame`. Fails when `frame` is not such a prefix, e.g. at the
+/// announcement of a literal mailbox name.
+///
+/// ```
+/// use bytes::Bytes;
+/// use pobox::imap::{parse_append_head, Limits, LiteralMode};
+/// # fn main() -> Result<(), pobox::imap::ParseError> {
+/// let head = parse_append_head(
+///     &Bytes::from_static(b"A3 APPEND saved-messages (\\Seen) {310}\r\n"),
+///     &Limits::default(),
+/// )?;
+/// assert_eq!((head.length, head.mode), (310, LiteralMode::Sync));
+/// assert_eq!(head.mailbox.as_bytes(), b"saved-messages");
+/// # Ok(())
+/// # }
+/// ```
+pub fn parse_append_head(frame: &Bytes, limits: &Limits) -> Result<AppendHead, ParseError> {
+    parse::append_head(&mut Cursor::new(frame, limits))
+}
+
 /// Parses one server response (`continue-req`, `response-data`, `response-tagged` or
 /// `response-fatal`, RFC 3501 §9) from the start of `input`, with default [`Limits`].
 #[inline]
@@ -131,8 +155,10 @@ pub fn parse_greeting_with(
     parse::greeting(&mut Cursor::prefix(input, n, limits)).map(|g| Status::Complete((n, g)))
 }
 
-/// One CRLF-terminated line without literals (AUTHENTICATE data, DONE).
-fn line(input: &[u8], limits: &Limits) -> Result<Status<usize>, ParseError> {
+/// One line without literals (AUTHENTICATE data, DONE): its length with the terminator and
+/// the length of its content. The terminator is CRLF, or a bare LF under
+/// [`Limits::accept_bare_lf`].
+fn line(input: &[u8], limits: &Limits) -> Result<Status<(usize, usize)>, ParseError> {
     let window = input
         .get(..input.len().min(limits.max_line_length()))
         .unwrap_or_default();
@@ -144,10 +170,11 @@ fn line(input: &[u8], limits: &Limits) -> Result<Status<usize>, ParseError> {
             limits.max_line_length(),
         )),
         None => Ok(Status::Partial),
-        Some(i) if i == 0 || window.get(i - 1) != Some(&b'\r') => {
-            Err(ParseError::new(ErrorKind::BareLf, i))
+        Some(i) if i > 0 && window.get(i - 1) == Some(&b'\r') => {
+            Ok(Status::Complete((i + 1, i - 1)))
         }
-        Some(i) => Ok(Status::Complete(i + 1)),
+        Some(i) if limits.accept_bare_lf() => Ok(Status::Complete((i + 1, i))),
+        Some(i) => Err(ParseError::new(ErrorKind::BareLf, i)),
     }
 }
 
@@ -157,11 +184,10 @@ pub fn parse_authenticate_data(
     input: &Bytes,
     limits: &Limits,
 ) -> Result<Status<(usize, AuthenticateData)>, ParseError> {
-    let Status::Complete(n) = line(input, limits)? else {
+    let Status::Complete((n, body)) = line(input, limits)? else {
         return Ok(Status::Partial);
     };
-    let body = input.get(..n - 2).unwrap_or_default();
-    if body == b"*" {
+    if input.get(..body) == Some(&b"*"[..]) {
         return Ok(Status::Complete((n, AuthenticateData::Cancel)));
     }
     let frame = input.slice(..n);
@@ -177,12 +203,12 @@ pub fn parse_authenticate_data(
 /// Parses the `"DONE" CRLF` line that ends IDLE (RFC 2177 §3, case-insensitive). Any other
 /// line is a syntax error (the session then answers BAD and leaves IDLE).
 pub fn parse_idle_done(input: &Bytes, limits: &Limits) -> Result<Status<usize>, ParseError> {
-    let Status::Complete(n) = line(input, limits)? else {
+    let Status::Complete((n, body)) = line(input, limits)? else {
         return Ok(Status::Partial);
     };
     if input
-        .get(..n)
-        .is_some_and(|l| l.eq_ignore_ascii_case(b"DONE\r\n"))
+        .get(..body)
+        .is_some_and(|l| l.eq_ignore_ascii_case(b"DONE"))
     {
         Ok(Status::Complete(n))
     } else {

@@ -259,6 +259,27 @@ impl CommandBody {
     }
 }
 
+/// An APPEND command up to its message literal (RFC 3501 §6.3.11): everything but the
+/// message, which a server can then stream instead of buffering. See
+/// [`parse_append_head`](super::parse_append_head).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendHead {
+    /// The client's tag.
+    pub tag: Tag,
+    /// Destination.
+    pub mailbox: Mailbox,
+    /// Flags to set (empty = no flag list).
+    pub flags: Vec<Flag>,
+    /// Internal date.
+    pub date: Option<DateTime>,
+    /// Announced length of the message literal.
+    pub length: u32,
+    /// `{n}` or `{n+}`.
+    pub mode: super::core::LiteralMode,
+    /// `~{n}` (`literal8`, RFC 3516).
+    pub binary: bool,
+}
+
 /// A line sent by the client during AUTHENTICATE (RFC 3501 §6.2.2): `base64 CRLF` or `"*" CRLF`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthenticateData {

@@ -91,6 +91,11 @@ enum Mode {
 pub struct Framer {
     max_line: usize,
     max_literal: u32,
+    accept_bare_lf: bool,
+    /// Lines only: no literal announcements (AUTHENTICATE responses, IDLE's DONE).
+    line_mode: bool,
+    /// The mode of the literal announcement the last poll reported.
+    announced: Option<LiteralMode>,
     mode: Mode,
     /// Offset where scanning resumes.
     scan: usize,
@@ -110,6 +115,9 @@ impl Framer {
         Framer {
             max_line: limits.max_line_length(),
             max_literal: limits.max_literal_size(),
+            accept_bare_lf: limits.accept_bare_lf(),
+            line_mode: false,
+            announced: None,
             mode: Mode::Normal,
             scan: 0,
             line_start: 0,
@@ -128,6 +136,39 @@ impl Framer {
         self.literal_total = 0;
     }
 
+    /// Frames plain lines (`true`) or commands with literals (`false`, the default). In line
+    /// mode `{n}` at a line's end is ordinary text and every line is [`Frame::Complete`] on its
+    /// own: a server reads AUTHENTICATE responses (RFC 3501 §6.2.2) and IDLE's `DONE`
+    /// (RFC 2177 §3) this way, through the same scan as commands. Switch only between frames.
+    pub fn set_line_mode(&mut self, on: bool) {
+        self.line_mode = on;
+    }
+
+    /// Refuses the literal just reported by [`Frame::Literal`] (a server that answers the
+    /// announcement with a tagged `BAD` or `NO` instead of `+`, RFC 3501 §7.5, RFC 7888 §4).
+    /// The refused command's bytes are then dropped through [`Frame::Discard`]: for a
+    /// synchronizing literal the command ends with the announcing line (the client sends no
+    /// literal without `+`); for a non-synchronizing one the literal's bytes and the rest of the
+    /// command follow anyway and are skipped unbuffered. Does nothing when no literal is
+    /// pending.
+    pub fn refuse_literal(&mut self) {
+        let Some(mode) = self.announced.take() else {
+            return;
+        };
+        match mode {
+            LiteralMode::Sync => {
+                self.literal_left = 0;
+                self.mode = Mode::DiscardDone;
+            }
+            LiteralMode::NonSync => self.mode = Mode::Discarding,
+        }
+    }
+
+    /// Literal bytes announced so far in the current command (the sum of its `{n}`).
+    pub fn literal_total(&self) -> u64 {
+        self.literal_total
+    }
+
     /// True while the framer is inside a literal's bytes (a server must not treat them as a
     /// command line, e.g. for IDLE's DONE).
     pub fn in_literal(&self) -> bool {
@@ -142,6 +183,7 @@ impl Framer {
     /// Scans what was appended to `buf` since the last call. `buf` must start at the current
     /// command and only grow between calls (except as told by `Complete` and `Discard`).
     pub fn poll(&mut self, buf: &[u8]) -> Result<Frame, ParseError> {
+        self.announced = None;
         if self.mode == Mode::DiscardDone {
             let len = self.scan.min(buf.len());
             self.reset();
@@ -179,7 +221,12 @@ impl Framer {
             self.scan = lf + 1;
             let line = buf.get(self.line_start..lf).unwrap_or_default();
             if self.mode == Mode::Discarding {
-                match announcement(refused_tail(line)) {
+                let tail = if self.line_mode {
+                    None
+                } else {
+                    announcement(refused_tail(line))
+                };
+                match tail {
                     Some((length, LiteralMode::NonSync, _)) => {
                         self.literal_left = u32::try_from(length).unwrap_or(u32::MAX);
                         self.line_start = self.scan;
@@ -201,7 +248,12 @@ impl Framer {
                     lf,
                 );
                 e.tag = tag_of(buf);
-                match announcement(refused_tail(line)) {
+                let tail = if self.line_mode {
+                    None
+                } else {
+                    announcement(refused_tail(line))
+                };
+                match tail {
                     Some((length, LiteralMode::NonSync, _)) => {
                         self.mode = Mode::Discarding;
                         self.literal_left = u32::try_from(length).unwrap_or(u32::MAX);
@@ -211,14 +263,22 @@ impl Framer {
                 }
                 return Err(e);
             }
-            if line.last() != Some(&b'\r') {
-                let mut e = ParseError::new(ErrorKind::BareLf, lf);
-                e.tag = tag_of(buf);
-                self.mode = Mode::DiscardDone;
-                return Err(e);
-            }
-            let body = line.get(..line.len() - 1).unwrap_or_default();
-            match announcement(body) {
+            let body = match line.strip_suffix(b"\r") {
+                Some(body) => body,
+                None if self.accept_bare_lf => line,
+                None => {
+                    let mut e = ParseError::new(ErrorKind::BareLf, lf);
+                    e.tag = tag_of(buf);
+                    self.mode = Mode::DiscardDone;
+                    return Err(e);
+                }
+            };
+            let found = if self.line_mode {
+                None
+            } else {
+                announcement(body)
+            };
+            match found {
                 None => {
                     let n = self.scan;
                     self.reset();
@@ -250,6 +310,7 @@ impl Framer {
                     let length = u32::try_from(length).unwrap_or(u32::MAX);
                     self.literal_left = length;
                     self.line_start = self.scan;
+                    self.announced = Some(mode);
                     return Ok(Frame::Literal(LiteralAnnouncement {
                         tag: tag_of(buf),
                         length,
@@ -473,5 +534,86 @@ mod tests {
                 "reads of {piece}"
             );
         }
+    }
+
+    /// Drives `input` through `f` in one read; every frame, discards as `drop n`.
+    fn frames_of(f: &mut Framer, input: &[u8], refuse: bool) -> Vec<String> {
+        let mut buf = input.to_vec();
+        let mut out = Vec::new();
+        loop {
+            match f.poll(&buf) {
+                Ok(Frame::Incomplete) => return out,
+                Ok(Frame::Complete(n)) => {
+                    out.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+                    buf.drain(..n);
+                }
+                Ok(Frame::Literal(l)) => {
+                    out.push(format!("lit {}", l.length));
+                    if refuse {
+                        f.refuse_literal();
+                    }
+                }
+                Ok(Frame::Discard { len, .. }) => {
+                    out.push(format!("drop {len}"));
+                    buf.drain(..len);
+                }
+                Err(e) => out.push(format!("err {:?}", e.kind)),
+            }
+        }
+    }
+
+    /// RFC 3501 §7.5: a client that gets a tagged BAD or NO instead of `+` sends nothing more
+    /// of the command; framing resumes with the next line.
+    #[test]
+    fn rfc3501_7_5_refused_sync_literal_ends_the_command() {
+        let mut f = Framer::new(&lim());
+        let got = frames_of(&mut f, b"a LOGIN {5}\r\nb NOOP\r\n", true);
+        assert_eq!(got, ["lit 5", "drop 13", "b NOOP\r\n"]);
+    }
+
+    /// RFC 7888 §4: a refused non-synchronizing literal's bytes arrive anyway and, with the
+    /// rest of the command (here a second literal), are skipped.
+    #[test]
+    fn rfc7888_4_refused_nonsync_literal_is_skipped_with_the_rest_of_the_command() {
+        let mut f = Framer::new(&lim());
+        let input = b"a LOGIN {5+}\r\nhello {3+}\r\nabc\r\nb NOOP\r\n";
+        let got = frames_of(&mut f, input, true);
+        assert_eq!(got.first().map(String::as_str), Some("lit 5"));
+        assert_eq!(got.last().map(String::as_str), Some("b NOOP\r\n"));
+        let dropped: usize = got
+            .iter()
+            .filter_map(|g| g.strip_prefix("drop ")?.parse::<usize>().ok())
+            .sum();
+        assert_eq!(dropped, input.len() - 8);
+        // Refusing when nothing was announced changes nothing.
+        let mut f = Framer::new(&lim());
+        f.refuse_literal();
+        assert_eq!(frames_of(&mut f, b"c NOOP\r\n", true), ["c NOOP\r\n"]);
+    }
+
+    #[test]
+    fn bare_lf_is_a_line_end_only_when_accepted() {
+        let mut strict = Framer::new(&lim());
+        let got = frames_of(&mut strict, b"a NOOP\nb NOOP\r\n", false);
+        assert_eq!(got, ["err BareLf", "drop 7", "b NOOP\r\n"]);
+        let mut l = lim();
+        l.set_accept_bare_lf(true);
+        let mut lenient = Framer::new(&l);
+        let got = frames_of(&mut lenient, b"a LOGIN {2}\nxy\n", false);
+        assert_eq!(got, ["lit 2", "a LOGIN {2}\nxy\n"]);
+    }
+
+    /// RFC 3501 §6.2.2: inside AUTHENTICATE a line is base64, so `{5}` at its end is text.
+    #[test]
+    fn line_mode_frames_lines_without_literals() {
+        let mut f = Framer::new(&lim());
+        f.set_line_mode(true);
+        let got = frames_of(&mut f, b"abc {5}\r\nDONE\r\n", false);
+        assert_eq!(got, ["abc {5}\r\n", "DONE\r\n"]);
+        let long = [b'x'; 150];
+        let mut input = long.to_vec();
+        input.extend_from_slice(b" {5+}\r\nDONE\r\n");
+        let got = frames_of(&mut f, &input, false);
+        assert_eq!(got.last().map(String::as_str), Some("DONE\r\n"));
     }
 }

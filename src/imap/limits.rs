@@ -8,6 +8,7 @@ pub struct Limits {
     max_literal_size: u32,
     max_depth: usize,
     max_list_items: usize,
+    accept_bare_lf: bool,
 }
 
 impl Default for Limits {
@@ -17,6 +18,7 @@ impl Default for Limits {
             max_literal_size: 64 * 1024 * 1024,
             max_depth: 32,
             max_list_items: 32 * 1024,
+            accept_bare_lf: false,
         }
     }
 }
@@ -76,6 +78,21 @@ impl Limits {
     /// Sets [`Limits::max_list_items`].
     pub fn set_max_list_items(&mut self, v: usize) -> &mut Self {
         self.max_list_items = v;
+        self
+    }
+
+    /// Whether a line may end in a bare LF instead of CRLF. Default `false`: RFC 3501 §2.2
+    /// ends every line with CRLF, and the framer refuses a bare LF with
+    /// [`ErrorKind::BareLf`](super::ErrorKind::BareLf). When `true`, a line ends at LF and one
+    /// CR before it belongs to the terminator (the rule pobox's POP3 session and Dovecot
+    /// follow); a lone CR elsewhere is still an ordinary byte of the line.
+    pub fn accept_bare_lf(&self) -> bool {
+        self.accept_bare_lf
+    }
+
+    /// Sets [`Limits::accept_bare_lf`].
+    pub fn set_accept_bare_lf(&mut self, v: bool) -> &mut Self {
+        self.accept_bare_lf = v;
         self
     }
 }

@@ -33,12 +33,13 @@ pub use self::body::{
     LanguageTail, LocationTail, MultipartExtension, SinglePartExtension,
 };
 pub use self::codec::{
-    parse_authenticate_data, parse_command, parse_command_frame, parse_command_with,
-    parse_greeting, parse_greeting_with, parse_idle_done, parse_response, parse_response_frame,
-    parse_response_with,
+    parse_append_head, parse_authenticate_data, parse_command, parse_command_frame,
+    parse_command_with, parse_greeting, parse_greeting_with, parse_idle_done, parse_response,
+    parse_response_frame, parse_response_with,
 };
 pub use self::command::{
-    AuthenticateData, Command, CommandBody, ExtensionArguments, StatusAttribute, StoreKind,
+    AppendHead, AuthenticateData, Command, CommandBody, ExtensionArguments, StatusAttribute,
+    StoreKind,
 };
 pub use self::core::{Atom, IString, Literal, LiteralMode, NString, Tag, Text, ValueError};
 pub use self::datetime::{Date, DateTime};

@@ -3,7 +3,8 @@
 
 use std::num::NonZeroU32;
 
-use super::super::command::{Command, CommandBody, StatusAttribute, StoreKind};
+use super::super::command::{AppendHead, Command, CommandBody, StatusAttribute, StoreKind};
+use super::super::core::LiteralMode;
 use super::super::core::{IString, NString};
 use super::super::fetch::{FetchAttribute, FetchItems, Partial, Section, SectionText};
 use super::super::flag::MailboxAttribute;
@@ -125,22 +126,7 @@ fn command_body(c: &mut Cursor<'_>) -> PResult<CommandBody> {
             C::Status { mailbox, items }
         }
         b"APPEND" => {
-            let mailbox = sp_mailbox(c)?;
-            c.sp()?;
-            let flags = if c.peek() == Some(b'(') {
-                let f = c.flag_list()?;
-                c.sp()?;
-                f
-            } else {
-                Vec::new()
-            };
-            let date = if c.peek() == Some(b'"') {
-                let d = c.date_time()?;
-                c.sp()?;
-                Some(d)
-            } else {
-                None
-            };
+            let (mailbox, flags, date) = append_arguments(c)?;
             let message = c.literal_any(true)?;
             C::Append {
                 mailbox,
@@ -224,7 +210,8 @@ fn command_body(c: &mut Cursor<'_>) -> PResult<CommandBody> {
         _ if name.first().is_some_and(|b| b.eq_ignore_ascii_case(&b'X')) && name.len() > 1 => {
             let name = c.slice(start, start + name.len());
             let rest = c.rest();
-            let args_len = rest.len().saturating_sub(2);
+            let terminator = if rest.ends_with(b"\r\n") { 2 } else { 1 };
+            let args_len = rest.len().saturating_sub(terminator);
             let a = c.pos();
             let arguments = c.slice(a, a + args_len);
             c.advance(args_len);
@@ -240,6 +227,76 @@ fn command_body(c: &mut Cursor<'_>) -> PResult<CommandBody> {
         }
     };
     Ok(body)
+}
+
+/// `SP mailbox SP [flag-list SP] [date-time SP]` of `append` (RFC 3501 §6.3.11, §9): what
+/// comes before the message literal.
+fn append_arguments(
+    c: &mut Cursor<'_>,
+) -> PResult<(
+    super::super::mailbox::Mailbox,
+    Vec<super::super::flag::Flag>,
+    Option<super::super::datetime::DateTime>,
+)> {
+    let mailbox = sp_mailbox(c)?;
+    c.sp()?;
+    let flags = if c.peek() == Some(b'(') {
+        let f = c.flag_list()?;
+        c.sp()?;
+        f
+    } else {
+        Vec::new()
+    };
+    let date = if c.peek() == Some(b'"') {
+        let d = c.date_time()?;
+        c.sp()?;
+        Some(d)
+    } else {
+        None
+    };
+    Ok((mailbox, flags, date))
+}
+
+/// `tag SP "APPEND" append-arguments literal-announcement`: an APPEND command up to the end
+/// of the line that announces its message literal, for a server that streams the message
+/// instead of framing it whole.
+pub(crate) fn append_head(c: &mut Cursor<'_>) -> PResult<AppendHead> {
+    let tag = c.tag()?;
+    let head = (|| {
+        c.sp()?;
+        let name = c.atom_bytes()?;
+        if !name.eq_ignore_ascii_case(b"APPEND") {
+            return Err(c.err("APPEND"));
+        }
+        let (mailbox, flags, date) = append_arguments(c)?;
+        let binary = c.eat(b'~');
+        c.byte(b'{', "\"{\"")?;
+        let length = c.number()?;
+        let mode = if c.eat(b'+') {
+            LiteralMode::NonSync
+        } else {
+            LiteralMode::Sync
+        };
+        c.byte(b'}', "\"}\"")?;
+        c.crlf()?;
+        c.end()?;
+        Ok((mailbox, flags, date, length, mode, binary))
+    })();
+    match head {
+        Ok((mailbox, flags, date, length, mode, binary)) => Ok(AppendHead {
+            tag,
+            mailbox,
+            flags,
+            date,
+            length,
+            mode,
+            binary,
+        }),
+        Err(mut e) => {
+            e.tag = Some(tag);
+            Err(e)
+        }
+    }
 }
 
 fn sp_mailbox(c: &mut Cursor<'_>) -> PResult<super::super::mailbox::Mailbox> {

@@ -395,7 +395,7 @@ impl<'a> Cursor<'a> {
     pub(crate) fn base64(&mut self) -> PResult<Bytes> {
         use base64::Engine as _;
         let rest = self.rest();
-        let n = memchr::memchr(b'\r', rest).unwrap_or(rest.len());
+        let n = memchr::memchr2(b'\r', b'\n', rest).unwrap_or(rest.len());
         let data = rest.get(..n).unwrap_or_default();
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(data)

@@ -16,7 +16,7 @@ use bytes::Bytes;
 use super::error::{ErrorKind, ParseError};
 use super::limits::Limits;
 
-pub(crate) use self::command::command;
+pub(crate) use self::command::{append_head, command};
 pub(crate) use self::response::{greeting, response};
 
 /// Result of one grammar rule.
@@ -131,10 +131,13 @@ impl<'a> Cursor<'a> {
         self.byte(b' ', "SP")
     }
 
-    /// `CRLF`.
+    /// `CRLF`, or a bare LF when [`Limits::accept_bare_lf`] is set.
     pub(crate) fn crlf(&mut self) -> PResult<()> {
         if self.rest().starts_with(b"\r\n") {
             self.pos += 2;
+            Ok(())
+        } else if self.limits.accept_bare_lf() && self.peek() == Some(b'\n') {
+            self.pos += 1;
             Ok(())
         } else {
             Err(self.err("CRLF"))
