@@ -110,15 +110,20 @@
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms, unreachable_pub)]
 
+mod answer;
 pub mod imap;
+mod lf;
 pub mod mime;
 pub mod pop3;
 pub mod sasl;
 mod secret;
 mod status;
+mod transmit;
 
+pub use answer::{AnswerError, UsageError};
 pub use secret::Secret;
 pub use status::Status;
+pub use transmit::Transmit;
 
 /// The time type every session method takes; pobox never reads a clock itself.
 pub use std::time::Instant;

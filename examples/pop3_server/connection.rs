@@ -31,9 +31,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Buf;
-use pobox::pop3::server::{
-    Config, Event, MessageInfo, RetrieveError, Session, State, Transmit, Transport,
-};
+use pobox::Transmit;
+use pobox::pop3::server::{Config, Event, MessageInfo, RetrieveError, Session, State, Transport};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
 use tokio::task::{JoinError, JoinSet};

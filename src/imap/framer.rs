@@ -164,6 +164,16 @@ impl Framer {
         }
     }
 
+    /// Starts over in discard mode: the next `left` octets of the buffer are the rest of a
+    /// literal whose command is refused, followed by the rest of that command. For a server
+    /// that took a literal's first bytes out of the buffer itself (streaming an APPEND) and
+    /// then gives the command up.
+    pub(crate) fn discard_literal(&mut self, left: u32) {
+        self.reset();
+        self.mode = Mode::Discarding;
+        self.literal_left = left;
+    }
+
     /// Literal bytes announced so far in the current command (the sum of its `{n}`).
     pub fn literal_total(&self) -> u64 {
         self.literal_total

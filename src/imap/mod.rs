@@ -26,7 +26,9 @@ mod parse;
 mod response;
 mod search;
 mod sequence;
+pub mod server;
 pub mod utf7;
+pub(crate) mod wire;
 
 pub use self::body::{
     Body, BodyExtension, BodyFields, BodyKind, BodyStructure, Disposition, DispositionTail,

@@ -232,6 +232,10 @@ impl Delimiter {
         }
     }
 
+    pub(crate) const fn unvalidated(c: u8) -> Self {
+        Delimiter(c)
+    }
+
     /// The character.
     pub fn get(self) -> u8 {
         self.0

@@ -49,7 +49,7 @@ mod limits;
 mod rfc2047;
 mod scan;
 pub mod search;
-mod section;
+pub(crate) mod section;
 mod structure;
 mod text;
 mod transfer;
@@ -161,6 +161,23 @@ impl Message {
     /// assembled from the chosen fields. Where bare LFs must become CRLF,
     /// only the requested window is converted into a new buffer.
     pub fn section(&self, section: &Section, partial: Option<&Partial>) -> Bytes {
+        let partial = partial.map(|p| (u64::from(p.origin), u64::from(p.length.get())));
+        self.with_section(section, |bytes, entities, path, text| {
+            section::extract(bytes, entities, path, text, partial)
+        })
+    }
+
+    /// Where the bytes of `section` are, for a caller that sends them without copying
+    /// (the IMAP session's wire form of a literal).
+    pub(crate) fn section_source(&self, section: &Section) -> section::Source {
+        self.with_section(section, section::source)
+    }
+
+    fn with_section<T>(
+        &self,
+        section: &Section,
+        f: impl FnOnce(&Bytes, &[Entity], &[u32], &section::SectionText<'_>) -> T,
+    ) -> T {
         let path: Vec<u32> = section.part().iter().map(|n| n.get()).collect();
         let names: Vec<&[u8]>;
         let text = match section.text() {
@@ -177,8 +194,7 @@ impl Message {
                 section::SectionText::FieldsNot(&names)
             }
         };
-        let partial = partial.map(|p| (u64::from(p.origin), u64::from(p.length.get())));
-        section::extract(&self.bytes, &self.entities, &path, &text, partial)
+        f(&self.bytes, &self.entities, &path, &text)
     }
 
     /// Section bytes for a part path and section text (internal form).

@@ -61,21 +61,27 @@ pub(crate) fn find(entities: &[Entity], path: &[u32]) -> Option<usize> {
     Some(cur)
 }
 
-/// The bytes of a section, in wire form (every bare LF sent as CRLF), cut to
-/// `partial` (`<start.count>`, counted in wire octets). A missing part gives
-/// an empty result (RFC 3501 has no error for it; Dovecot also sends `""`).
-pub(crate) fn extract(
+/// Where a section's bytes come from: a range of the raw message (to be sent in wire form),
+/// or bytes assembled for `HEADER.FIELDS[.NOT]` (already CRLF).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// `msg[range]`, raw.
+    Range(Range<usize>),
+    /// Assembled header fields, in wire form.
+    Built(Bytes),
+}
+
+/// The source of a section; an empty range when the part does not exist (RFC 3501 has no
+/// error for it; Dovecot also sends `""`).
+pub(crate) fn source(
     msg: &Bytes,
     entities: &[Entity],
     path: &[u32],
     text: &SectionText<'_>,
-    partial: Option<(u64, u64)>,
-) -> Bytes {
-    let Some(idx) = find(entities, path) else {
-        return Bytes::new();
-    };
-    let Some(e) = entities.get(idx) else {
-        return Bytes::new();
+) -> Source {
+    let empty = Source::Range(0..0);
+    let Some(e) = find(entities, path).and_then(|idx| entities.get(idx)) else {
+        return empty;
     };
     // HEADER / TEXT / HEADER.FIELDS refer to the message itself (empty path)
     // or to the message encapsulated in a message/rfc822 part.
@@ -87,20 +93,14 @@ pub(crate) fn extract(
         None
     };
     match text {
-        SectionText::Whole if path.is_empty() => window(msg, 0..msg.len(), partial),
-        SectionText::Whole => window(msg, e.body.clone(), partial),
-        SectionText::Mime => window(msg, e.header.clone(), partial),
-        SectionText::Header => match target {
-            Some(t) => window(msg, t.header.clone(), partial),
-            None => Bytes::new(),
-        },
-        SectionText::Text => match target {
-            Some(t) => window(msg, t.body.clone(), partial),
-            None => Bytes::new(),
-        },
+        SectionText::Whole if path.is_empty() => Source::Range(0..msg.len()),
+        SectionText::Whole => Source::Range(e.body.clone()),
+        SectionText::Mime => Source::Range(e.header.clone()),
+        SectionText::Header => target.map_or(empty, |t| Source::Range(t.header.clone())),
+        SectionText::Text => target.map_or(empty, |t| Source::Range(t.body.clone())),
         SectionText::Fields(names) | SectionText::FieldsNot(names) => {
             let Some(t) = target else {
-                return Bytes::new();
+                return empty;
             };
             let keep_named = matches!(text, SectionText::Fields(_));
             let mut out = BytesMut::new();
@@ -113,9 +113,24 @@ pub(crate) fn extract(
             if has_blank_line(msg.get(t.header.clone()).unwrap_or_default()) {
                 out.extend_from_slice(b"\r\n");
             }
-            let all = out.freeze();
-            cut(all, partial)
+            Source::Built(out.freeze())
         }
+    }
+}
+
+/// The bytes of a section, in wire form (every bare LF sent as CRLF), cut to
+/// `partial` (`<start.count>`, counted in wire octets). A missing part gives
+/// an empty result (RFC 3501 has no error for it; Dovecot also sends `""`).
+pub(crate) fn extract(
+    msg: &Bytes,
+    entities: &[Entity],
+    path: &[u32],
+    text: &SectionText<'_>,
+    partial: Option<(u64, u64)>,
+) -> Bytes {
+    match source(msg, entities, path, text) {
+        Source::Range(range) => window(msg, range, partial),
+        Source::Built(all) => cut(all, partial),
     }
 }
 

@@ -80,6 +80,19 @@ impl Encoder {
         }
     }
 
+    /// An encoder that appends to `buf` (the output so far, kept in front).
+    pub(crate) fn with_buf(buf: BytesMut) -> Self {
+        Encoder {
+            buf,
+            ..Self::default()
+        }
+    }
+
+    /// The fragments passed through so far and the unflushed rest of the buffer.
+    pub(crate) fn into_parts(self) -> (Vec<Fragment>, BytesMut) {
+        (self.out, self.buf)
+    }
+
     fn flush(&mut self) {
         if !self.buf.is_empty() {
             self.out.push(Fragment::Data(self.buf.split().freeze()));

@@ -249,7 +249,7 @@ impl Encoder {
         self.byte(b')');
     }
 
-    fn msg_att(&mut self, it: &MessageDataItem) {
+    pub(crate) fn msg_att(&mut self, it: &MessageDataItem) {
         use MessageDataItem as M;
         match it {
             M::Flags(v) => {

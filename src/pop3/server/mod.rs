@@ -32,7 +32,6 @@ mod config;
 mod event;
 mod input;
 mod maildrop;
-mod transmit;
 
 pub use config::{Config, ConfigError, Expire};
 pub use event::{
@@ -40,19 +39,19 @@ pub use event::{
     RetrieveError, RetrieveRequest, UsageError,
 };
 pub use maildrop::{InvalidUniqueId, MessageInfo, UniqueId};
-pub use transmit::Transmit;
 
 use crate::Instant;
+use crate::Transmit;
 use crate::pop3::command::{self, Command, CommandError, SaslResponse};
 use crate::pop3::multiline::{self, Stuffed};
 use crate::pop3::response::{self, Capability, Indicator, ResponseCode};
 use crate::sasl::{self, Credentials, Exchange, Mechanism, Step};
+use crate::transmit::put_line;
 use bytes::{Buf, Bytes, BytesMut};
 use input::{Frame, Input};
 use maildrop::{Lookup, Maildrop};
 use std::collections::VecDeque;
 use std::sync::Arc;
-use transmit::put_line;
 
 /// How the transport of a new session starts.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -1,16 +1,20 @@
-//! Bytes waiting to be written to the client.
+//! Bytes waiting to be written to the client: the one output type of both sessions.
 
+use crate::imap::wire::WireBody;
+use crate::imap::{Encoder, Fragment};
 use crate::pop3::multiline::Stuffed;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use std::collections::VecDeque;
 use std::io::IoSlice;
 
-/// The session's output, drained by the host. It is a [`bytes::Buf`]:
-/// write `chunk()` (or `chunks_vectored()` for `writev`) and `advance()` by
-/// what the transport took; with tokio, `stream.write_all_buf(session.transmit())`.
+/// A session's output, drained by the host: the same type for the POP3 and the IMAP
+/// session. It is a [`bytes::Buf`]: write `chunk()` (or `chunks_vectored()` for
+/// `writev`) and `advance()` by what the transport took; with tokio,
+/// `stream.write_all_buf(session.transmit())`.
 ///
-/// Status lines and listings are small and live in one growing buffer;
-/// message bodies are the host's `Bytes`, referenced rather than copied.
+/// Status lines, listings and untagged responses are small and live in one growing
+/// buffer; message bodies are the host's `Bytes`, referenced rather than copied (POP3
+/// byte-stuffing and the CR before a bare LF are static inserts between slices).
 #[derive(Debug, Default)]
 pub struct Transmit {
     queue: VecDeque<Chunk>,
@@ -23,6 +27,7 @@ pub struct Transmit {
 enum Chunk {
     Bytes(Bytes),
     Body(Stuffed),
+    Wire(WireBody),
 }
 
 impl Chunk {
@@ -31,6 +36,7 @@ impl Chunk {
         match self {
             Chunk::Bytes(b) => b,
             Chunk::Body(s) => s.chunk(),
+            Chunk::Wire(w) => w.chunk(),
         }
     }
 
@@ -39,6 +45,7 @@ impl Chunk {
         match self {
             Chunk::Bytes(b) => b.len(),
             Chunk::Body(s) => s.remaining(),
+            Chunk::Wire(w) => w.remaining(),
         }
     }
 
@@ -49,6 +56,7 @@ impl Chunk {
         match self {
             Chunk::Bytes(b) => b.advance(step),
             Chunk::Body(s) => s.advance(step),
+            Chunk::Wire(w) => w.advance(step),
         }
         step
     }
@@ -57,6 +65,7 @@ impl Chunk {
         match self {
             Chunk::Bytes(b) => b.chunks_vectored(dst),
             Chunk::Body(s) => s.chunks_vectored(dst),
+            Chunk::Wire(w) => w.chunks_vectored(dst),
         }
     }
 }
@@ -76,6 +85,54 @@ impl Transmit {
         self.queue.push_back(Chunk::Body(body));
     }
 
+    /// Appends IMAP message data in its wire form (CRLF line ends, no NUL) without copying
+    /// it; a body that needs no edit goes out as one slice.
+    pub(crate) fn wire(&mut self, body: WireBody) {
+        if body.remaining() == 0 {
+            return;
+        }
+        if body.is_plain() {
+            return self.bytes(body.into_plain());
+        }
+        self.flush_tail();
+        self.remaining += body.remaining();
+        self.queue.push_back(Chunk::Wire(body));
+    }
+
+    /// Appends bytes by reference (small ones are copied into the line buffer instead).
+    pub(crate) fn bytes(&mut self, bytes: Bytes) {
+        if bytes.len() < crate::imap::CHUNK_THRESHOLD {
+            return self.write(|out| out.extend_from_slice(&bytes));
+        }
+        self.flush_tail();
+        self.remaining += bytes.len();
+        self.queue.push_back(Chunk::Bytes(bytes));
+    }
+
+    /// Appends what `encode` writes with an IMAP [`Encoder`]: small output into the line
+    /// buffer, literal bodies it passes through as their own chunks, in order.
+    pub(crate) fn encode(&mut self, encode: impl FnOnce(&mut Encoder)) {
+        let before = self.tail.len();
+        let mut encoder = Encoder::with_buf(std::mem::take(&mut self.tail));
+        encode(&mut encoder);
+        let (fragments, rest) = encoder.into_parts();
+        if fragments.is_empty() {
+            self.tail = rest;
+            self.remaining += self.tail.len() - before;
+            return;
+        }
+        // The first fragment begins with the line buffer as it was.
+        self.remaining -= before;
+        for fragment in fragments {
+            if let Fragment::Data(bytes) = fragment {
+                self.remaining += bytes.len();
+                self.queue.push_back(Chunk::Bytes(bytes));
+            }
+        }
+        self.tail = rest;
+        self.remaining += self.tail.len();
+    }
+
     fn flush_tail(&mut self) {
         if !self.tail.is_empty() {
             let small = self.tail.split().freeze();
@@ -93,6 +150,13 @@ impl Transmit {
                 _ => return None,
             },
             Some(Chunk::Body(body)) => match body.next_bytes() {
+                Some(b) => b,
+                None => {
+                    self.queue.pop_front();
+                    return self.next_bytes();
+                }
+            },
+            Some(Chunk::Wire(body)) => match body.next_bytes() {
                 Some(b) => b,
                 None => {
                     self.queue.pop_front();
@@ -155,8 +219,8 @@ impl Buf for Transmit {
     }
 }
 
-/// Writes a line of text and CRLF; for listings.
-pub(crate) fn put_line(dst: &mut BytesMut, line: std::fmt::Arguments<'_>) {
+/// Writes formatted text (no line end).
+pub(crate) fn put_fmt(dst: &mut BytesMut, text: std::fmt::Arguments<'_>) {
     use std::fmt::Write as _;
     struct Adapter<'a>(&'a mut BytesMut);
     impl std::fmt::Write for Adapter<'_> {
@@ -166,7 +230,12 @@ pub(crate) fn put_line(dst: &mut BytesMut, line: std::fmt::Arguments<'_>) {
         }
     }
     // Writing into a BytesMut cannot fail.
-    let _ = Adapter(dst).write_fmt(line);
+    let _ = Adapter(dst).write_fmt(text);
+}
+
+/// Writes a line of text and CRLF; for listings.
+pub(crate) fn put_line(dst: &mut BytesMut, line: std::fmt::Arguments<'_>) {
+    put_fmt(dst, line);
     dst.put_slice(b"\r\n");
 }
 

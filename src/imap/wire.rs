@@ -1,0 +1,440 @@
+//! Message data as an IMAP literal carries it, without copying (RFC 3501 §4.3, §6.4.5).
+//!
+//! Stores keep messages with bare LF line ends and, now and then, with NUL octets; the wire
+//! needs CRLF (RFC 3501 §2.2, and `BODY[]<partial>` counts wire octets) and a `literal` holds
+//! no NUL (`CHAR8 = %x01-ff`, §9). [`WireBody`] serves a window of that wire form as a
+//! [`bytes::Buf`] whose chunks are slices of the original `Bytes` and static inserts: a CR
+//! before each bare LF, and 0x80 in place of each NUL (as Dovecot sends them). Its length is
+//! counted up front in 64-octet blocks, so the literal can be announced before a byte goes
+//! out. Memory is bounded for any message: edit points are found a window at a time.
+
+use std::io::IoSlice;
+
+use bytes::{Buf, Bytes};
+
+use crate::lf::{BLOCK, block_edits};
+
+/// How many edit points are looked for at once.
+const EDIT_WINDOW: usize = 512;
+
+/// What a NUL octet is sent as (RFC 3501 §9: a literal is `*CHAR8`, which excludes NUL).
+const NUL_REPLACEMENT: &[u8] = b"\x80";
+
+/// A window of the wire form of some message bytes (see the module docs).
+#[derive(Clone, Debug)]
+pub(crate) struct WireBody {
+    bytes: Bytes,
+    /// Next raw octet to send.
+    pos: usize,
+    /// Raw end of the window.
+    end: usize,
+    /// Sent before `bytes[pos..]`: `"\n"` when the window starts between an inserted CR and
+    /// its LF.
+    head: &'static [u8],
+    /// Sent after `bytes[..end]`: `"\r"` when the window ends between an inserted CR and its
+    /// LF.
+    tail: &'static [u8],
+    /// The next edit points (raw offsets of bare LFs and NULs), ascending.
+    window: Vec<usize>,
+    next_edit: usize,
+    /// Raw offset up to which edit points have been found.
+    scanned: usize,
+    /// The window holds a NUL: scan every block, not only those with bare LFs.
+    nul: bool,
+    /// Bare LFs in the window that no scan has found yet (scanning stops at zero when there
+    /// is no NUL).
+    unfound: usize,
+    insert_sent: usize,
+    head_sent: usize,
+    tail_sent: usize,
+    remaining: usize,
+}
+
+/// Bare LFs in `body[from..to]`; an LF at offset 0 is bare.
+fn bare_lfs(body: &[u8], from: usize, to: usize) -> usize {
+    let body = body.get(..to).unwrap_or(body);
+    (from..body.len())
+        .step_by(BLOCK)
+        .map(|start| block_edits(body, start).0 as usize)
+        .sum()
+}
+
+/// True when the LF at `at` has no CR before it.
+#[inline]
+fn is_bare_lf(body: &[u8], at: usize) -> bool {
+    body.get(at) == Some(&b'\n') && (at == 0 || body.get(at - 1) != Some(&b'\r'))
+}
+
+/// The raw offset whose wire offset is `target`, walking from raw `raw` at wire `wire`:
+/// `(offset, true)` when `target` falls between the CR inserted before the bare LF at
+/// `offset` and that LF.
+fn raw_at(body: &[u8], mut raw: usize, mut wire: u64, target: u64) -> (usize, bool) {
+    // Whole blocks first, then octet by octet.
+    while raw + BLOCK <= body.len() {
+        let size = (BLOCK + block_edits(body, raw).0 as usize) as u64;
+        if wire + size > target {
+            break;
+        }
+        raw += BLOCK;
+        wire += size;
+    }
+    while raw < body.len() && wire < target {
+        if is_bare_lf(body, raw) {
+            if wire + 1 == target {
+                return (raw, true);
+            }
+            wire += 2;
+        } else {
+            wire += 1;
+        }
+        raw += 1;
+    }
+    (raw, false)
+}
+
+impl WireBody {
+    /// The wire form of `bytes`, cut to `partial` = `(origin, length)` in wire octets
+    /// (RFC 3501 §6.4.5 `<origin.length>`: past the end gives nothing, a window running past
+    /// the end is cut there).
+    pub(crate) fn new(bytes: Bytes, partial: Option<(u64, u64)>) -> WireBody {
+        let len = bytes.len();
+        let (pos, head, end, tail) = match partial {
+            None => (0, &b""[..], len, &b""[..]),
+            Some((origin, length)) => {
+                let wire_len = (len + bare_lfs(&bytes, 0, len)) as u64;
+                let first = origin.min(wire_len);
+                let last = origin.saturating_add(length).min(wire_len);
+                let (start, mid_start) = raw_at(&bytes, 0, 0, first);
+                let (pos, head): (usize, &'static [u8]) = match mid_start {
+                    true => (start + 1, b"\n"),
+                    false => (start, b""),
+                };
+                // Walk on from the window's start (its wire offset is `first`).
+                let (stop, mid_end) = raw_at(&bytes, start, first - u64::from(mid_start), last);
+                let tail: &'static [u8] = if mid_end && last > first { b"\r" } else { b"" };
+                let end = if last == first { pos } else { stop.max(pos) };
+                (pos, head, end, tail)
+            }
+        };
+        let window_bytes = bytes.get(pos..end).unwrap_or_default();
+        let nul = memchr::memchr(0, window_bytes).is_some();
+        let unfound = bare_lfs(&bytes, pos, end);
+        let mut body = WireBody {
+            remaining: head.len() + (end - pos) + unfound + tail.len(),
+            bytes,
+            pos,
+            end,
+            head,
+            tail,
+            window: Vec::new(),
+            next_edit: 0,
+            scanned: pos,
+            nul,
+            unfound,
+            insert_sent: 0,
+            head_sent: 0,
+            tail_sent: 0,
+        };
+        body.refill();
+        body
+    }
+
+    /// `true` when the wire form is the raw window itself (no bare LF, no NUL, no cut
+    /// insert): it can then go out as one plain slice.
+    pub(crate) fn is_plain(&self) -> bool {
+        !self.nul
+            && self.unfound == 0
+            && self.window.is_empty()
+            && self.head.is_empty()
+            && self.tail.is_empty()
+    }
+
+    /// The raw window, for [`is_plain`](Self::is_plain) bodies.
+    pub(crate) fn into_plain(self) -> Bytes {
+        self.bytes.slice(self.pos..self.end)
+    }
+
+    /// Takes the next chunk as an owned `Bytes`: a slice of the message or a static insert.
+    pub(crate) fn next_bytes(&mut self) -> Option<Bytes> {
+        let chunk = self.chunk();
+        if chunk.is_empty() {
+            return None;
+        }
+        let n = chunk.len();
+        let taken = if self.head_sent < self.head.len() || self.edit() == Some(self.pos) {
+            // A static insert, or the head/tail, both 'static.
+            Bytes::from_static(self.static_chunk())
+        } else if self.pos < self.end {
+            self.bytes.slice(self.pos..self.pos + n)
+        } else {
+            Bytes::from_static(self.static_chunk())
+        };
+        self.advance(n);
+        Some(taken)
+    }
+
+    /// The current chunk when it is not a slice of the message.
+    fn static_chunk(&self) -> &'static [u8] {
+        if self.head_sent < self.head.len() {
+            return self.head.get(self.head_sent..).unwrap_or_default();
+        }
+        match self.edit() {
+            Some(at) if at == self.pos => {
+                self.insert(at).get(self.insert_sent..).unwrap_or_default()
+            }
+            _ => self.tail.get(self.tail_sent..).unwrap_or_default(),
+        }
+    }
+
+    /// Finds the next window of edit points once the current one is used up.
+    fn refill(&mut self) {
+        if self.next_edit < self.window.len() || self.scanned >= self.end {
+            return;
+        }
+        self.window.clear();
+        self.next_edit = 0;
+        if !self.nul && self.unfound == 0 {
+            self.scanned = self.end;
+            return;
+        }
+        let body = self.bytes.get(..self.end).unwrap_or_default();
+        while self.scanned < body.len() && self.window.len() < EDIT_WINDOW {
+            let start = self.scanned;
+            let stop = body.len().min(start + BLOCK);
+            self.scanned = stop;
+            if !self.nul && block_edits(body, start).0 == 0 {
+                continue;
+            }
+            let block = body.get(start..stop).unwrap_or_default();
+            for at in memchr::memchr2_iter(b'\n', 0, block).map(|i| i + start) {
+                if body.get(at) == Some(&0) {
+                    self.window.push(at);
+                } else if is_bare_lf(body, at) {
+                    self.window.push(at);
+                    self.unfound = self.unfound.saturating_sub(1);
+                }
+            }
+            if !self.nul && self.unfound == 0 {
+                self.scanned = body.len();
+            }
+        }
+    }
+
+    #[inline]
+    fn edit(&self) -> Option<usize> {
+        self.window.get(self.next_edit).copied()
+    }
+
+    /// What an edit at `at` sends in place of the raw octet there.
+    #[inline]
+    fn insert(&self, at: usize) -> &'static [u8] {
+        match self.bytes.get(at) {
+            Some(0) => NUL_REPLACEMENT,
+            _ => b"\r\n",
+        }
+    }
+
+    #[inline]
+    fn run_end(&self) -> usize {
+        self.edit().unwrap_or(self.end)
+    }
+}
+
+impl Buf for WireBody {
+    #[inline]
+    fn remaining(&self) -> usize {
+        self.remaining
+    }
+
+    fn chunk(&self) -> &[u8] {
+        if self.head_sent < self.head.len() {
+            return self.head.get(self.head_sent..).unwrap_or_default();
+        }
+        match self.edit() {
+            Some(at) if at == self.pos => {
+                return self.insert(at).get(self.insert_sent..).unwrap_or_default();
+            }
+            _ => {}
+        }
+        match self.bytes.get(self.pos..self.run_end()) {
+            Some(run) if !run.is_empty() => run,
+            _ => self.tail.get(self.tail_sent..).unwrap_or_default(),
+        }
+    }
+
+    fn advance(&mut self, mut cnt: usize) {
+        cnt = cnt.min(self.remaining);
+        self.remaining -= cnt;
+        while cnt > 0 {
+            if self.head_sent < self.head.len() {
+                let step = cnt.min(self.head.len() - self.head_sent);
+                self.head_sent += step;
+                cnt -= step;
+                continue;
+            }
+            match self.edit() {
+                Some(at) if at == self.pos => {
+                    let insert = self.insert(at);
+                    let step = cnt.min(insert.len() - self.insert_sent);
+                    self.insert_sent += step;
+                    cnt -= step;
+                    if self.insert_sent == insert.len() {
+                        self.insert_sent = 0;
+                        self.next_edit += 1;
+                        self.pos += 1;
+                        self.refill();
+                    }
+                }
+                _ if self.pos < self.end => {
+                    let step = cnt.min(self.run_end() - self.pos);
+                    self.pos += step;
+                    cnt -= step;
+                }
+                _ => {
+                    self.tail_sent += cnt;
+                    cnt = 0;
+                }
+            }
+        }
+    }
+
+    fn chunks_vectored<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
+        let mut filled = 0;
+        if filled < dst.len() && self.head_sent < self.head.len() {
+            dst[filled] = IoSlice::new(self.head.get(self.head_sent..).unwrap_or_default());
+            filled += 1;
+        }
+        let (mut pos, mut edit, mut sent) = (self.pos, self.next_edit, self.insert_sent);
+        while filled < dst.len() && pos < self.end {
+            let next = match self.window.get(edit) {
+                Some(&at) => at,
+                None if self.scanned < self.end => return filled,
+                None => self.end,
+            };
+            if next == pos {
+                let insert = self.insert(pos);
+                dst[filled] = IoSlice::new(insert.get(sent..).unwrap_or_default());
+                sent = 0;
+                edit += 1;
+                pos += 1;
+            } else {
+                dst[filled] = IoSlice::new(self.bytes.get(pos..next).unwrap_or_default());
+                pos = next;
+            }
+            filled += 1;
+        }
+        if filled < dst.len() && pos >= self.end && self.tail_sent < self.tail.len() {
+            dst[filled] = IoSlice::new(self.tail.get(self.tail_sent..).unwrap_or_default());
+            filled += 1;
+        }
+        filled
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The wire form the slow way: CR before each bare LF, 0x80 for NUL.
+    fn reference(raw: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (i, &b) in raw.iter().enumerate() {
+            match b {
+                b'\n' if i == 0 || raw[i - 1] != b'\r' => out.extend_from_slice(b"\r\n"),
+                0 => out.push(0x80),
+                b => out.push(b),
+            }
+        }
+        out
+    }
+
+    fn drain(mut body: WireBody, piece: usize) -> Vec<u8> {
+        let expected = body.remaining();
+        let mut out = Vec::new();
+        while body.has_remaining() {
+            let chunk = body.chunk();
+            assert!(
+                !chunk.is_empty(),
+                "empty chunk with {} left",
+                body.remaining()
+            );
+            let n = chunk.len().min(piece);
+            out.extend_from_slice(&chunk[..n]);
+            body.advance(n);
+        }
+        assert_eq!(out.len(), expected);
+        out
+    }
+
+    fn vectored(body: &WireBody) -> Vec<u8> {
+        let mut slices = [IoSlice::new(&[]); 4096];
+        let n = body.chunks_vectored(&mut slices);
+        slices[..n].iter().flat_map(|s| s.to_vec()).collect()
+    }
+
+    #[test]
+    fn rfc3501_2_2_bare_lf_goes_out_as_crlf_and_nul_as_0x80() {
+        let raw = b"Subject: x\n\nline\r\nmix\nnul\0here\n\n";
+        let body = WireBody::new(Bytes::from_static(raw), None);
+        assert!(!body.is_plain());
+        assert_eq!(vectored(&body), reference(raw));
+        assert_eq!(drain(body, usize::MAX), reference(raw));
+        let crlf = WireBody::new(Bytes::from_static(b"a\r\nb\r\n"), None);
+        assert!(crlf.is_plain());
+        assert_eq!(&crlf.into_plain()[..], b"a\r\nb\r\n");
+    }
+
+    /// RFC 3501 §6.4.5: `<origin.length>` counts wire octets, so a window may start or end
+    /// between a CR that pobox inserts and its LF. Every window of a mixed message, drained
+    /// in pieces of every size, is the slice of the reference wire form.
+    #[test]
+    fn rfc3501_6_4_5_every_partial_window_is_a_slice_of_the_wire_form() {
+        let mut raw = Vec::new();
+        for i in 0..40u8 {
+            raw.extend_from_slice(match i % 5 {
+                0 => &b"ab\n"[..],
+                1 => b"\r\n",
+                2 => b"\n\n",
+                3 => b"x\0y\r",
+                _ => b"0123456789012345678901234567890123456789012345678901234567890123\n",
+            });
+        }
+        let wire = reference(&raw);
+        let bytes = Bytes::from(raw);
+        for origin in (0..wire.len() as u64 + 3).step_by(7).chain([0, 1, 2, 3]) {
+            for length in [1u64, 2, 3, 5, 64, 65, 130, 1000] {
+                let o = (origin as usize).min(wire.len());
+                let e = (origin.saturating_add(length) as usize).min(wire.len());
+                let expected = &wire[o..e];
+                let body = WireBody::new(bytes.clone(), Some((origin, length)));
+                assert_eq!(body.remaining(), expected.len(), "<{origin}.{length}>");
+                assert_eq!(vectored(&body), expected, "<{origin}.{length}> vectored");
+                for piece in [1, 3, usize::MAX] {
+                    let got = drain(body.clone(), piece);
+                    assert_eq!(got, expected, "<{origin}.{length}> in pieces of {piece}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn large_bodies_refill_the_edit_window_without_copying() {
+        let raw: Vec<u8> = b"x\n".repeat(10_000);
+        let bytes = Bytes::from(raw.clone());
+        let start = bytes.as_ptr() as usize;
+        let mut body = WireBody::new(bytes.clone(), None);
+        assert_eq!(body.remaining(), 30_000);
+        let mut out = Vec::new();
+        while body.has_remaining() {
+            let c = body.chunk();
+            let p = c.as_ptr() as usize;
+            // Every chunk is a slice of the message or a static insert.
+            assert!((start..start + raw.len()).contains(&p) || c == b"\r\n");
+            out.extend_from_slice(c);
+            let n = c.len();
+            body.advance(n);
+        }
+        assert_eq!(out, reference(&raw));
+        assert!(body.window.capacity() <= EDIT_WINDOW + BLOCK);
+    }
+}
