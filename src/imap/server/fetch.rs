@@ -190,11 +190,19 @@ fn without_extensions(b: BodyStructure) -> BodyStructure {
     }
 }
 
-/// The section and name a body item is answered under (RFC 3501 §6.4.5: RFC822 is
-/// `BODY[]`, RFC822.HEADER is `BODY.PEEK[HEADER]`, RFC822.TEXT is `BODY[TEXT]`).
-fn body_item(item: &FetchAttribute) -> Option<(Section, Option<(u32, u32)>, &'static str)> {
+/// A body item: the section it reads, the window, and the name it is answered under.
+struct BodyItem {
+    section: Section,
+    /// `<origin.length>`.
+    partial: Option<(u32, u32)>,
+    name: &'static str,
+}
+
+/// The body item of a FETCH attribute (RFC 3501 §6.4.5: RFC822 is `BODY[]`, RFC822.HEADER
+/// is `BODY.PEEK[HEADER]`, RFC822.TEXT is `BODY[TEXT]`).
+fn body_item(item: &FetchAttribute) -> Option<BodyItem> {
     let text = |t| Section::new(Vec::new(), Some(t)).unwrap_or_default();
-    Some(match item {
+    let (section, partial, name) = match item {
         FetchAttribute::Rfc822 => (Section::full(), None, "RFC822"),
         FetchAttribute::Rfc822Header => (text(SectionText::Header), None, "RFC822.HEADER"),
         FetchAttribute::Rfc822Text => (text(SectionText::Text), None, "RFC822.TEXT"),
@@ -206,6 +214,11 @@ fn body_item(item: &FetchAttribute) -> Option<(Section, Option<(u32, u32)>, &'st
             "BODY",
         ),
         _ => return None,
+    };
+    Some(BodyItem {
+        section,
+        partial,
+        name,
     })
 }
 
@@ -471,7 +484,12 @@ impl Session {
             if i > 0 {
                 self.transmit.write(|out| out.extend_from_slice(b" "));
             }
-            if let Some((section, partial, name)) = body_item(item) {
+            if let Some(BodyItem {
+                section,
+                partial,
+                name,
+            }) = body_item(item)
+            {
                 let Some(message) = &message else {
                     continue;
                 };

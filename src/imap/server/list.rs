@@ -232,8 +232,10 @@ impl Session {
                     continue;
                 }
             } else {
-                if !node.exists && !node.children {
-                    continue; // a subscription to a name that does not exist
+                // A level that is no mailbox is listed only where RFC 3501 §6.3.8 asks: "%"
+                // at the end of the pattern returns the levels it matches.
+                if !(node.exists || node.children && trailing_percent) {
+                    continue;
                 }
                 if command.special_use_only && !node.attributes.iter().any(is_special_use) {
                     continue;

@@ -727,14 +727,6 @@ impl Session {
         low.copy_from_slice(&self.random[..8]);
         format!("<{}.{}@pobox>", u64::from_be_bytes(low), self.next_serial)
     }
-
-    /// `true` when the session was given a message body larger than the output limit to
-    /// send: it still goes out whole (bodies are never split), so the limit only stops new
-    /// work.
-    #[cfg(test)]
-    fn buffered_output(&self) -> usize {
-        bytes::Buf::remaining(&self.transmit)
-    }
 }
 
 /// The octets of a small static string, for texts and codes.
