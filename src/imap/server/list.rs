@@ -25,6 +25,9 @@ pub(super) struct ListCommand {
     pattern: Vec<u8>,
     lsub: bool,
     special_use_only: bool,
+    /// `\HasChildren` / `\HasNoChildren` are added: always for the RFC 3501 syntax,
+    /// with the RFC 5258 syntax only for `RETURN (CHILDREN)`.
+    children: bool,
 }
 
 /// `true` for the RFC 6154 §2 attributes.
@@ -147,10 +150,12 @@ impl Session {
             );
         }
         let id = self.id();
+        let extended = !selection.is_empty() || !return_options.is_empty();
         let command = ListCommand {
             pattern: full,
             lsub,
             special_use_only: !selection.is_empty(),
+            children: !extended || return_options.iter().any(|a| a.eq_ignore_case(b"CHILDREN")),
         };
         let request = ListRequest {
             id,
@@ -244,10 +249,12 @@ impl Session {
                 if !node.exists && !attributes.contains(&MailboxAttribute::Noselect) {
                     attributes.insert(0, MailboxAttribute::Noselect);
                 }
-                if node.children {
-                    attributes.push(MailboxAttribute::HasChildren);
-                } else if !attributes.contains(&MailboxAttribute::Noinferiors) {
-                    attributes.push(MailboxAttribute::HasNoChildren);
+                if command.children {
+                    if node.children {
+                        attributes.push(MailboxAttribute::HasChildren);
+                    } else if !attributes.contains(&MailboxAttribute::Noinferiors) {
+                        attributes.push(MailboxAttribute::HasNoChildren);
+                    }
                 }
             }
             if let Ok(mailbox) = Mailbox::new(Bytes::copy_from_slice(name)) {
