@@ -909,3 +909,31 @@ fn debug_shows_no_password_or_message() {
     let s = IString::try_from("x").unwrap();
     let _ = s.as_bytes().remaining();
 }
+
+/// RFC 3501 §9: `number` is 32 bits; a sequence number or UID of 2^32 or more is BAD, with
+/// the tag.
+#[test]
+fn rfc3501_9_numbers_past_32_bits_are_bad() {
+    let mut h = selected(3);
+    for cmd in [
+        "FETCH 4294967296 FLAGS",
+        "UID FETCH 1:99999999999999 FLAGS",
+        "STORE 1,4294967296 +FLAGS (\\Seen)",
+        "SEARCH LARGER 4294967296",
+        "UID EXPUNGE 4294967296",
+    ] {
+        assert_eq!(
+            h.say(&format!("t {cmd}\r\n")),
+            "t BAD Number out of range\r\n",
+            "{cmd}"
+        );
+    }
+    assert_eq!(
+        h.say("u UID FETCH 4294967295 FLAGS\r\n"),
+        "u OK UID FETCH completed\r\n"
+    );
+    assert_eq!(
+        h.say("v FETCH 4 FLAGS\r\n"),
+        "v BAD Invalid message sequence number\r\n"
+    );
+}

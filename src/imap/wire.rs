@@ -59,6 +59,12 @@ fn bare_lfs(body: &[u8], from: usize, to: usize) -> usize {
         .sum()
 }
 
+/// The length of `bytes` in wire form (RFC 3501 §6.4.5 RFC822.SIZE: each bare LF counted as
+/// CRLF), counted without a copy.
+pub(crate) fn wire_len(bytes: &[u8]) -> u64 {
+    (bytes.len() + bare_lfs(bytes, 0, bytes.len())) as u64
+}
+
 /// True when the LF at `at` has no CR before it.
 #[inline]
 fn is_bare_lf(body: &[u8], at: usize) -> bool {

@@ -9,6 +9,7 @@
 //! in sequence order. Body sections are slices of the host's `Bytes` in their wire form
 //! ([`WireBody`]), never copied.
 
+use std::cell::OnceCell;
 use std::collections::VecDeque;
 use std::num::NonZeroU32;
 
@@ -435,18 +436,14 @@ impl Session {
                 .apply(view.flags(slot.seq), super::flags::Op::Add, &[Flag::Seen]);
             view.set_told(slot.seq, seen);
         }
-        let message = data.as_ref().and_then(|d| {
-            let plan = job.plan;
-            // Parsed only when an item needs more than the host's caches give.
-            let parse = job.items.iter().any(|i| body_item(i).is_some())
-                || (plan.envelope && d.envelope.is_none())
-                || (plan.structure && d.structure.is_none())
-                || (plan.metadata && d.size.is_none());
-            d.bytes
-                .as_ref()
-                .filter(|_| parse)
-                .map(|b| Message::parse(b.clone()))
-        });
+        // The raw message, parsed only for the items that need its structure (a section
+        // with a part or a text specifier, ENVELOPE or BODYSTRUCTURE the host did not cache).
+        let raw = data.as_ref().and_then(|d| d.bytes.clone());
+        let parsed: OnceCell<Message> = OnceCell::new();
+        let message = || {
+            raw.as_ref()
+                .map(|b| parsed.get_or_init(|| Message::parse(b.clone())))
+        };
         let mut items: Vec<&FetchAttribute> = job.items.iter().collect();
         let with_uid = job.uid && !job.items.contains(&FetchAttribute::Uid);
         let with_flags = slot.mark_seen && !job.items.contains(&FetchAttribute::Flags);
@@ -461,16 +458,16 @@ impl Session {
             let have = match item {
                 FetchAttribute::InternalDate => data.is_some(),
                 FetchAttribute::Rfc822Size => {
-                    data.as_ref().is_some_and(|d| d.size.is_some()) || message.is_some()
+                    data.as_ref().is_some_and(|d| d.size.is_some()) || raw.is_some()
                 }
                 FetchAttribute::Envelope => {
-                    data.as_ref().is_some_and(|d| d.envelope.is_some()) || message.is_some()
+                    data.as_ref().is_some_and(|d| d.envelope.is_some()) || raw.is_some()
                 }
                 FetchAttribute::Body | FetchAttribute::BodyStructure => {
-                    data.as_ref().is_some_and(|d| d.structure.is_some()) || message.is_some()
+                    data.as_ref().is_some_and(|d| d.structure.is_some()) || raw.is_some()
                 }
                 FetchAttribute::Uid | FetchAttribute::Flags => true,
-                _ => message.is_some(),
+                _ => raw.is_some(),
             };
             if !have {
                 job.unavailable = true;
@@ -490,17 +487,18 @@ impl Session {
                 name,
             }) = body_item(item)
             {
-                let Some(message) = &message else {
+                let Some(bytes) = &raw else {
                     continue;
                 };
-                let body = match message.section_source(&section) {
-                    Source::Range(range) => WireBody::new(
-                        message.as_bytes().slice(range),
-                        partial.map(|(o, l)| (u64::from(o), u64::from(l))),
-                    ),
-                    Source::Built(built) => {
-                        WireBody::new(built, partial.map(|(o, l)| (u64::from(o), u64::from(l))))
-                    }
+                let window = partial.map(|(o, l)| (u64::from(o), u64::from(l)));
+                let body = match message() {
+                    // BODY[] is the whole message: no structure needed.
+                    _ if section == Section::full() => WireBody::new(bytes.clone(), window),
+                    Some(message) => match message.section_source(&section) {
+                        Source::Range(range) => WireBody::new(bytes.slice(range), window),
+                        Source::Built(built) => WireBody::new(built, window),
+                    },
+                    None => continue,
                 };
                 let len = bytes::Buf::remaining(&body);
                 let is_body = name == "BODY";
@@ -529,26 +527,26 @@ impl Session {
                     .map(|d| MessageDataItem::InternalDate(d.internal_date)),
                 FetchAttribute::Rfc822Size => {
                     let size = data.as_ref().and_then(|d| d.size).or_else(|| {
-                        message
-                            .as_ref()
-                            .map(|m| u32::try_from(m.rfc822_size()).unwrap_or(u32::MAX))
+                        raw.as_ref().map(|b| {
+                            u32::try_from(crate::imap::wire::wire_len(b)).unwrap_or(u32::MAX)
+                        })
                     });
                     size.map(MessageDataItem::Rfc822Size)
                 }
                 FetchAttribute::Envelope => data
                     .as_ref()
                     .and_then(|d| d.envelope.clone())
-                    .or_else(|| message.as_ref().map(Message::envelope))
+                    .or_else(|| message().map(Message::envelope))
                     .map(|e| MessageDataItem::Envelope(Box::new(e))),
                 FetchAttribute::BodyStructure => data
                     .as_ref()
                     .and_then(|d| d.structure.clone())
-                    .or_else(|| message.as_ref().map(Message::body_structure))
+                    .or_else(|| message().map(Message::body_structure))
                     .map(MessageDataItem::BodyStructure),
                 FetchAttribute::Body => data
                     .as_ref()
                     .and_then(|d| d.structure.clone().map(without_extensions))
-                    .or_else(|| message.as_ref().map(Message::body))
+                    .or_else(|| message().map(Message::body))
                     .map(MessageDataItem::Body),
                 _ => None,
             };
