@@ -30,6 +30,83 @@
 //! Commands run one at a time, in order, however they arrive (RFC 3501 §5.5): split
 //! anywhere, one byte at a time, or many pipelined in one read; the output is the same.
 //!
+//! # Embedding an IMAP server
+//!
+//! Here the transport is a byte string and the storage two messages in a vector; a real
+//! host does the same with a socket and a mail store (see `examples/imap_server.rs`).
+//!
+//! ```
+//! use bytes::{Buf, Bytes};
+//! use pobox::imap::server::{Config, Event, LoginRejection, MessageData, Session, Snapshot, Transport};
+//! use pobox::imap::{Date, DateTime, Flag};
+//! use std::sync::Arc;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // The host's storage: INBOX with two messages (UIDs 1 and 2), the second one seen.
+//! let messages = [
+//!     (1, vec![], Bytes::from_static(b"Subject: hello\n\nHi!\n")),
+//!     (2, vec![Flag::Seen], Bytes::from_static(b"Subject: again\n\nHi again!\n")),
+//! ];
+//! let date = DateTime::new(Date::new(2024, 5, 1)?, 12, 0, 0, 0)?;
+//!
+//! let mut config = Config::default();
+//! config.plaintext_auth_without_tls(true).capability_codes(false);
+//! let now = pobox::Instant::now(); // the host reads the clock, never pobox
+//! let random = [42u8; 16]; // the host's randomness (use the OS generator)
+//! let mut session = Session::new(Arc::new(config), Transport::Plain, random, now);
+//!
+//! // What the client sends, pipelined in one read.
+//! session.feed(now, b"a LOGIN alice secret\r\nb SELECT INBOX\r\nc FETCH 1:* (FLAGS BODY.PEEK[HEADER])\r\nd LOGOUT\r\n");
+//!
+//! let mut wire = Vec::new(); // what the host writes to its socket
+//! loop {
+//!     while let Some(event) = session.poll_event() {
+//!         match event {
+//!             Event::Login(request) => {
+//!                 let ok = request.user() == "alice" && request.credentials().verify(b"secret");
+//!                 let answer = if ok { Ok(()) } else { Err(LoginRejection::BadCredentials) };
+//!                 session.answer(request, answer, now)?;
+//!             }
+//!             Event::Select(request) => {
+//!                 let mut snapshot = Snapshot::new(1, 3); // UIDVALIDITY, UIDNEXT
+//!                 for (uid, flags, _) in &messages {
+//!                     snapshot.push(*uid, flags, false);
+//!                 }
+//!                 session.answer(request, Ok(snapshot), now)?;
+//!             }
+//!             Event::Message(request) => {
+//!                 let (_, _, bytes) = &messages[request.uid() as usize - 1];
+//!                 // A refcount, not a copy; the session sends it with CRLF line ends.
+//!                 let data = MessageData::new(date).bytes(bytes.clone());
+//!                 session.answer(request, Ok(data), now)?;
+//!             }
+//!             // Nothing else in this dialogue needs an answer.
+//!             _ => {}
+//!         }
+//!     }
+//!     // Write out the output (a `bytes::Buf`; `chunks_vectored` suits writev).
+//!     let transmit = session.transmit();
+//!     if !transmit.has_remaining() {
+//!         break;
+//!     }
+//!     while transmit.has_remaining() {
+//!         let chunk = transmit.chunk();
+//!         wire.extend_from_slice(chunk);
+//!         let n = chunk.len();
+//!         transmit.advance(n);
+//!     }
+//!     // A real host now waits for input, storage or `poll_timeout()` when nothing is left.
+//! }
+//! let wire = String::from_utf8(wire)?;
+//! assert!(wire.starts_with("* OK IMAP4rev1 Service Ready\r\na OK LOGIN completed\r\n* 2 EXISTS\r\n"));
+//! assert!(wire.contains("* 1 FETCH (FLAGS () BODY[HEADER] {18}\r\nSubject: hello\r\n\r\n)\r\n"), "{wire}");
+//! assert!(wire.contains("* 2 FETCH (FLAGS (\\Seen) BODY[HEADER] {18}\r\nSubject: again\r\n\r\n)\r\n"));
+//! assert!(wire.ends_with("* BYE IMAP4rev1 server terminating connection\r\nd OK LOGOUT completed\r\n"));
+//! assert!(session.is_closed());
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Rules this session decides
 //! - **Line ends**: a command line ends at LF; one CR before it belongs to the terminator
 //!   (as in pobox's POP3 session and in Dovecot). A lone CR elsewhere is a syntax error.
