@@ -284,8 +284,8 @@ impl Session {
     /// [`Request::Answer`] (see the [module docs](self) for each). A request
     /// that is not pending (already answered, answered by the session after
     /// its host timeout, from another session or from before the session
-    /// closed) or an answer it cannot take comes back in the error, and
-    /// changes nothing.
+    /// closed) or an answer it cannot take comes back in the error, and is
+    /// not applied.
     pub fn answer<R: Request>(
         &mut self,
         request: R,
