@@ -1,7 +1,7 @@
 //! POP3 benchmarks (issue 5): command parsing, and RETR of a 1 MiB message with many
 //! '.'-leading lines and bare LFs beside `memcpy/1MiB`, the physical baseline.
 //!
-//! `retr/1MiB` measures what a host does: `session.send_message` with the message's `Bytes`,
+//! `retr/1MiB` measures what a host does: `session.answer` with the message's `Bytes`,
 //! then draining `transmit()` into a `Vec` (the host's write; `chunk`/`advance` as
 //! `write_all_buf` does). `memcpy/1MiB` copies the same message into the same `Vec`. The
 //! `Vec` is reused (cleared) in both, so neither pays page faults. Both have
@@ -57,7 +57,7 @@ fn waiting_for_retr(config: &Arc<Config>, message: &Bytes) -> (Session, Retrieve
         pobox::pop3::wire_size(message),
         UniqueId::new("m1").expect("uid"),
     )];
-    s.accept_login(login, listing, now).expect("login");
+    s.answer(login, Ok(listing), now).expect("login");
     s.feed(now, b"RETR 1\r\n");
     let Some(Event::Retrieve(request)) = s.poll_event() else {
         panic!("no retrieve")
@@ -80,7 +80,7 @@ fn bench_retr(c: &mut Criterion) {
     ] {
         let wire_len = {
             let (mut s, r) = waiting_for_retr(&config, &message);
-            s.send_message(r, message.clone(), pobox::Instant::now())
+            s.answer(r, Ok(message.clone()), pobox::Instant::now())
                 .expect("pending");
             s.transmit().remaining()
         };
@@ -94,7 +94,7 @@ fn bench_retr(c: &mut Criterion) {
                     out.clear();
                     let now = pobox::Instant::now();
                     session
-                        .send_message(request, message.clone(), now)
+                        .answer(request, Ok(message.clone()), now)
                         .expect("pending");
                     let t = session.transmit();
                     while t.has_remaining() {

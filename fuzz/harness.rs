@@ -18,7 +18,8 @@ use pobox::imap::{self, Frame, Framer, Limits};
 use pobox::pop3::command as pop3c;
 use pobox::pop3::response as pop3r;
 use pobox::pop3::server::{
-    Config, Event, LoginRejection, MessageInfo, RetrieveError, Session, Transport, UniqueId,
+    CommitError, Config, Event, LoginRejection, MessageInfo, RetrieveError, Session, Transport,
+    UniqueId,
 };
 
 /// Every target, in the order of issue 5.
@@ -317,7 +318,7 @@ pub fn pop3_session(data: &[u8]) {
                 closed = true;
                 continue;
             }
-            if let Event::StartTls = event {
+            if let Event::StartTls(_) = event {
                 // Input is discarded until the handshake is done, whatever wants_read says.
                 tls_pending = true;
             }
@@ -483,18 +484,13 @@ fn answer(
         Event::Login(request) => {
             let _ = request.credentials().verify(b"secret");
             let _ = request.user();
-            let _ = match rng.below(10) {
-                0..=6 => session.accept_login(request, listing.to_vec(), now).is_ok(),
-                7 => session
-                    .reject_login(request, LoginRejection::BadCredentials, now)
-                    .is_ok(),
-                8 => session
-                    .reject_login(request, LoginRejection::InUse, now)
-                    .is_ok(),
-                _ => session
-                    .reject_login(request, LoginRejection::SysTemp, now)
-                    .is_ok(),
+            let verdict = match rng.below(10) {
+                0..=6 => Ok(listing.to_vec()),
+                7 => Err(LoginRejection::BadCredentials),
+                8 => Err(LoginRejection::InUse),
+                _ => Err(LoginRejection::SysTemp),
             };
+            let _ = session.answer(request, verdict, now);
         }
         Event::Retrieve(request) => {
             let Some(message) = MESSAGES.get(request.index()) else {
@@ -506,25 +502,28 @@ fn answer(
                     None => Some(crlf_normalised(&message)),
                     Some(_) => None,
                 };
-                if session.send_message(request, message, now).is_ok() {
+                if session.answer(request, Ok(message), now).is_ok() {
                     if let Some(e) = expected {
                         expected_bodies.push(e);
                     }
                 }
             } else {
-                let _ = session.fail_message(request, RetrieveError::Unavailable, now);
+                let _ = session.answer(request, Err(RetrieveError::Unavailable), now);
             }
         }
         Event::Commit(request) => {
-            let _ = if rng.chance(80) {
-                session.commit_done(request).is_ok()
+            let outcome = if rng.chance(80) {
+                Ok(())
             } else {
-                session.commit_failed(request).is_ok()
+                Err(CommitError::NotAllRemoved)
             };
+            let _ = session.answer(request, outcome, now);
         }
         // Or never: the host timeout then closes the session.
-        Event::StartTls if rng.chance(80) && session.tls_established(now).is_ok() => {
-            *tls_pending = false;
+        Event::StartTls(request) if rng.chance(80) => {
+            // Refused only when the session already gave up (and closed).
+            let answered = session.answer(request, (), now).is_ok();
+            *tls_pending &= !answered;
         }
         Event::Closed(_) => {}
         _ => {}

@@ -58,19 +58,22 @@
 //!     while let Some(event) = session.poll_event() {
 //!         match event {
 //!             Event::Login(request) => {
-//!                 if request.user() == "alice" && request.credentials().verify(b"secret") {
-//!                     session.accept_login(request, listing.clone(), now)?;
+//!                 let valid = request.user() == "alice" && request.credentials().verify(b"secret");
+//!                 // The listing opens the maildrop; a rejection says why not.
+//!                 let verdict = if valid {
+//!                     Ok(listing.clone())
 //!                 } else {
-//!                     session.reject_login(request, LoginRejection::BadCredentials, now)?;
-//!                 }
+//!                     Err(LoginRejection::BadCredentials)
+//!                 };
+//!                 session.answer(request, verdict, now)?;
 //!             }
 //!             Event::Retrieve(request) => {
 //!                 let message = messages[request.index()].clone(); // a refcount, not a copy
-//!                 session.send_message(request, message, now)?;
+//!                 session.answer(request, Ok(message), now)?;
 //!             }
 //!             Event::Commit(request) => {
 //!                 deleted.extend(request.deleted().iter().map(|(index, _uid)| *index));
-//!                 session.commit_done(request)?;
+//!                 session.answer(request, Ok(()), now)?;
 //!             }
 //!             // No STLS in this config; Closed needs no answer.
 //!             _ => {}

@@ -5,10 +5,10 @@ mod support;
 
 use bytes::{Buf, Bytes};
 use pobox::pop3::server::{
-    AnswerError, CloseReason, Config, Event, LoginRejection, RetrieveError, State, Transport,
-    UsageError,
+    CloseReason, Config, Event, LoginRejection, RetrieveError, State, Transport,
 };
 use pobox::sasl::Mechanism;
+use pobox::{AnswerError, UsageError};
 use std::time::Duration;
 use support::pop3::{Harness, Host, converse};
 
@@ -61,7 +61,7 @@ fn failed_login_reply_is_held_for_the_failure_delay() {
     };
     let now = h.now;
     h.session
-        .reject_login(request, LoginRejection::BadCredentials, now)
+        .answer(request, Err(LoginRejection::BadCredentials), now)
         .unwrap();
     // Nothing is sent until the delay has passed: the session never sleeps,
     // it reports the deadline.
@@ -249,12 +249,15 @@ fn commands_pipelined_after_stls_are_discarded_not_executed() {
             }
         };
         assert_eq!(out, b"+OK Begin TLS negotiation\r\n", "split {split:?}");
-        assert!(matches!(h.unanswered.as_slice(), [Event::StartTls]));
+        assert!(matches!(h.unanswered.as_slice(), [Event::StartTls(_)]));
         // Plaintext arriving before the handshake completes is dropped too.
         assert!(!h.session.wants_read());
         assert_eq!(h.feed(b"CAPA\r\n"), b"");
         let now = h.now;
-        h.session.tls_established(now).unwrap();
+        let Some(Event::StartTls(request)) = h.unanswered.pop() else {
+            panic!("no STLS request");
+        };
+        h.session.answer(request, (), now).unwrap();
         assert_eq!(h.feed(b""), b"");
         let capa = h.say("CAPA\r\n");
         assert!(!capa.contains("STLS"), "STLS offered again: {capa}");
@@ -463,7 +466,7 @@ fn pipelined_commands_wait_for_an_async_answer() {
     assert_eq!(request.uid().as_str(), "uid-1");
     let message = h.host.messages[0].1.clone();
     let now = h.now + Duration::from_secs(5);
-    h.session.send_message(request, message, now).unwrap();
+    h.session.answer(request, Ok(message), now).unwrap();
     h.drive();
     assert_eq!(
         String::from_utf8(h.output()).unwrap(),
@@ -475,7 +478,7 @@ fn pipelined_commands_wait_for_an_async_answer() {
     };
     assert_eq!(second.msg(), 2);
     let message = h.host.messages[1].1.clone();
-    h.session.send_message(second, message, now).unwrap();
+    h.session.answer(second, Ok(message), now).unwrap();
     assert!(
         String::from_utf8(h.output())
             .unwrap()
@@ -493,7 +496,7 @@ fn answering_twice_gives_the_request_back() {
     };
     let now = h.now;
     h.session
-        .fail_message(request, RetrieveError::Unavailable, now)
+        .answer(request, Err(RetrieveError::Unavailable), now)
         .unwrap();
     h.say("RETR 2\r\n");
     let Some(Event::Retrieve(second)) = h.unanswered.pop() else {
@@ -501,7 +504,7 @@ fn answering_twice_gives_the_request_back() {
     };
     assert_eq!(second.msg(), 2);
     h.session
-        .fail_message(second, RetrieveError::Gone, now)
+        .answer(second, Err(RetrieveError::Gone), now)
         .unwrap();
     h.say("UIDL 1\r\n");
     // The session has nothing pending now: a commit answer is refused.
@@ -509,7 +512,7 @@ fn answering_twice_gives_the_request_back() {
     let Some(Event::Commit(commit)) = h.unanswered.pop() else {
         panic!("no commit event");
     };
-    h.session.commit_done(commit).unwrap();
+    h.session.answer(commit, Ok(()), h.now).unwrap();
     h.drive();
     let mut h2 = logged_in();
     h2.auto_answer = false;
@@ -517,11 +520,11 @@ fn answering_twice_gives_the_request_back() {
     let Some(Event::Commit(foreign)) = h2.unanswered.pop() else {
         panic!("no commit event");
     };
-    let Err(AnswerError { request, kind }) = h.session.commit_done(foreign) else {
+    let Err(AnswerError { request, kind }) = h.session.answer(foreign, Ok(()), h.now) else {
         panic!("a closed session accepted a commit");
     };
     assert_eq!(kind, UsageError::NotPending);
-    h2.session.commit_done(request).unwrap();
+    h2.session.answer(request, Ok(()), h2.now).unwrap();
 }
 
 #[test]
@@ -544,7 +547,7 @@ fn an_unanswered_request_is_answered_by_the_host_timeout() {
         panic!("no retrieve event");
     };
     let msg = h.host.messages[0].1.clone();
-    assert!(h.session.send_message(late, msg, start).is_err());
+    assert!(h.session.answer(late, Ok(msg), start).is_err());
 }
 
 #[test]
@@ -562,11 +565,129 @@ fn pipelined_slow_answers_each_get_their_own_host_timeout() {
             panic!("no retrieve at step {step}");
         };
         let msg = h.host.messages[request.index()].1.clone();
-        h.session.send_message(request, msg, now).unwrap();
+        h.session.answer(request, Ok(msg), now).unwrap();
     }
     let out = String::from_utf8(h.output()).unwrap();
     assert_eq!(out.matches("+OK").count(), 3, "{out}");
     assert!(!out.contains("-ERR"));
+}
+
+/// Issue 9: a commit the host never answers may still remove the messages, so the
+/// session must not say "some deleted messages not removed" (RFC 1939 §6's failure
+/// reply) nor `+OK`: a temporary error that claims neither, and close.
+#[test]
+fn an_unanswered_commit_claims_no_outcome_and_closes() {
+    let mut h = logged_in();
+    h.auto_answer = false;
+    assert_eq!(h.say("DELE 1\r\nQUIT\r\n"), "+OK message 1 deleted\r\n");
+    let Some(Event::Commit(late)) = h.unanswered.pop() else {
+        panic!("no commit event");
+    };
+    let start = h.now;
+    assert_eq!(
+        h.session.poll_timeout(),
+        Some(start + Duration::from_secs(60))
+    );
+    h.session.handle_timeout(start + Duration::from_secs(59));
+    assert_eq!(h.output(), b"", "not before the host timeout");
+    h.now = start + Duration::from_secs(60);
+    h.session.handle_timeout(h.now);
+    h.drive();
+    assert_eq!(
+        String::from_utf8(h.output()).unwrap(),
+        "-ERR [SYS/TEMP] Storage did not answer; deletions may or may not have been applied\r\n"
+    );
+    assert_eq!(h.closed, Some(CloseReason::HostTimeout));
+    assert_eq!(h.session.state(), State::Closed);
+    assert_eq!(h.session.poll_timeout(), None);
+    // The host's answer, when it finally comes, changes nothing on the wire.
+    let Err(AnswerError { kind, .. }) = h.session.answer(late, Ok(()), h.now) else {
+        panic!("a timed-out commit was accepted");
+    };
+    assert_eq!(kind, UsageError::NotPending);
+    assert_eq!(h.output(), b"");
+}
+
+/// A TLS handshake that never completes: the session closes (nothing can be said on a
+/// transport in the middle of a handshake), and a late answer is refused.
+#[test]
+fn an_unfinished_stls_handshake_closes_at_the_host_timeout() {
+    let mut h = stls_session();
+    assert_eq!(h.say("STLS\r\n"), "+OK Begin TLS negotiation\r\n");
+    let Some(Event::StartTls(late)) = h.unanswered.pop() else {
+        panic!("no STLS request");
+    };
+    let start = h.now;
+    assert_eq!(
+        h.session.poll_timeout(),
+        Some(start + Duration::from_secs(60))
+    );
+    h.now = start + Duration::from_secs(60);
+    h.session.handle_timeout(h.now);
+    h.drive();
+    assert_eq!(h.output(), b"");
+    assert_eq!(h.closed, Some(CloseReason::HostTimeout));
+    assert!(!h.session.tls_active());
+    let Err(AnswerError { kind, .. }) = h.session.answer(late, (), h.now) else {
+        panic!("a timed-out handshake was accepted");
+    };
+    assert_eq!(kind, UsageError::NotPending);
+}
+
+/// Two sessions of one host have requests with the same serial outstanding: an answer
+/// given to the wrong session is refused by the session token, hands the request back,
+/// and leaves both sessions waiting for their own answers.
+#[test]
+fn a_request_of_another_session_is_refused_by_its_token() {
+    let mut ours = Harness::with_nonce(plain_config(), Transport::Plain, host(), [1; 16]);
+    let mut theirs = Harness::with_nonce(plain_config(), Transport::Plain, host(), [2; 16]);
+    for h in [&mut ours, &mut theirs] {
+        h.output();
+        h.say("USER alice\r\nPASS wonderland\r\n");
+        h.auto_answer = false;
+        h.say("RETR 1\r\n");
+    }
+    let Some(Event::Retrieve(their_request)) = theirs.unanswered.pop() else {
+        panic!("no retrieve event");
+    };
+    let message = theirs.host.messages[0].1.clone();
+    let Err(AnswerError { request, kind }) =
+        ours.session
+            .answer(their_request, Ok(message.clone()), ours.now)
+    else {
+        panic!("a session took another session's request");
+    };
+    assert_eq!(kind, UsageError::NotPending);
+    assert_eq!(
+        ours.output(),
+        b"",
+        "nothing was sent for the foreign answer"
+    );
+    assert_eq!(
+        ours.session.poll_timeout(),
+        Some(ours.now + Duration::from_secs(60))
+    );
+    // The handle came back whole: its own session still takes it.
+    theirs
+        .session
+        .answer(request, Ok(message.clone()), theirs.now)
+        .unwrap();
+    assert!(
+        String::from_utf8(theirs.output())
+            .unwrap()
+            .starts_with("+OK 26 octets\r\n")
+    );
+    let Some(Event::Retrieve(our_request)) = ours.unanswered.pop() else {
+        panic!("no retrieve event");
+    };
+    ours.session
+        .answer(our_request, Ok(message), ours.now)
+        .unwrap();
+    assert!(
+        String::from_utf8(ours.output())
+            .unwrap()
+            .starts_with("+OK 26 octets\r\n")
+    );
 }
 
 #[test]
@@ -671,7 +792,7 @@ fn every_command_in_every_wrong_state() {
     let Some(Event::Commit(commit)) = h.unanswered.pop() else {
         panic!("no commit");
     };
-    h.session.commit_done(commit).unwrap();
+    h.session.answer(commit, Ok(()), h.now).unwrap();
     assert_eq!(
         String::from_utf8(h.output()).unwrap(),
         "+OK localhost POP3 server signing off (2 messages left)\r\n"
@@ -786,7 +907,7 @@ fn utf8_mode_is_reported_to_the_host() {
     assert_eq!(request.user(), "jöran");
     assert!(h.session.utf8_enabled());
     let now = h.now;
-    h.session.accept_login(request, Vec::new(), now).unwrap();
+    h.session.answer(request, Ok(Vec::new()), now).unwrap();
     // A non-ASCII name is not echoed (RFC 6856 §2.1 outside UTF-8 replies).
     assert_eq!(
         String::from_utf8(h.output()).unwrap(),

@@ -17,9 +17,10 @@
 //!
 //! **STLS** (RFC 2595 §4): on [`Event::StartTls`] the session has queued `+OK` and
 //! discards anything the client sent after STLS. The loop writes the `+OK` out and
-//! returns; the handshake then runs on the raw stream. Reads go straight from the stream
-//! into a buffer that is fed to the session whole, so no byte read before the handshake
-//! can reach rustls, and none read after it can reach the session unencrypted.
+//! returns; the handshake then runs on the raw stream, and the session's request is
+//! answered once it is done. Reads go straight from the stream into a buffer that is fed
+//! to the session whole, so no byte read before the handshake can reach rustls, and none
+//! read after it can reach the session unencrypted.
 //!
 //! **Ending.** A dropped connection or a server shutdown drops the session and the
 //! maildrop without UPDATE: the locks are released and nothing is deleted (RFC 1939
@@ -31,8 +32,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Buf;
-use pobox::Transmit;
-use pobox::pop3::server::{Config, Event, MessageInfo, RetrieveError, Session, State, Transport};
+use pobox::pop3::server::{
+    CommitError, Config, Event, MessageInfo, RetrieveError, Session, StartTlsRequest, State,
+    Transport,
+};
+use pobox::{AnswerError, Transmit, UsageError};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::watch;
 use tokio::task::{JoinError, JoinSet};
@@ -98,7 +102,7 @@ pub async fn serve<S>(
         server,
         mailbox: None,
         storage: JoinSet::new(),
-        start_tls: false,
+        start_tls: None,
     };
 
     let ending = host.drive(&mut stream, &mut shutdown).await;
@@ -134,8 +138,8 @@ struct Host {
     /// Storage work under way. The session waits for one answer at a time, but a task
     /// it gave up on (its host timeout) may still be running when the next starts.
     storage: JoinSet<Answer>,
-    /// Set by [`Event::StartTls`].
-    start_tls: bool,
+    /// The handshake [`Event::StartTls`] asked for, answered once it is done.
+    start_tls: Option<StartTlsRequest>,
 }
 
 impl Host {
@@ -166,7 +170,7 @@ impl Host {
             if self.session.is_closed() {
                 return Ok(Ending::Closed);
             }
-            if std::mem::take(&mut self.start_tls) {
+            if self.start_tls.is_some() {
                 return Ok(Ending::StartTls);
             }
             if client_done && self.storage.is_empty() {
@@ -203,9 +207,9 @@ impl Host {
                 }
                 None => {
                     // Not reachable: RETR and TOP exist only after a login we accepted.
-                    let failed = self.session.fail_message(
+                    let failed = self.session.answer(
                         request,
-                        RetrieveError::Unavailable,
+                        Err(RetrieveError::Unavailable),
                         Instant::now(),
                     );
                     warn!(?failed, "RETR without a maildrop");
@@ -217,10 +221,11 @@ impl Host {
                     // A read the session gave up on still holds the maildrop: delete
                     // nothing, and say so (RFC 1939 §6).
                     warn!("commit refused: the maildrop is still being read");
-                    let _ = self.session.commit_failed(request);
+                    let outcome = Err(CommitError::NotAllRemoved);
+                    let _ = self.session.answer(request, outcome, Instant::now());
                 }
             },
-            Event::StartTls => self.start_tls = true,
+            Event::StartTls(request) => self.start_tls = Some(request),
             Event::Closed(reason) => {
                 // Releases the maildrop's locks; deletes nothing unless committed.
                 self.mailbox = None;
@@ -255,7 +260,7 @@ impl Host {
                     .collect();
                 let (user, method, count) =
                     (request.user().to_owned(), request.method(), listing.len());
-                match self.session.accept_login(request, listing, now) {
+                match self.session.answer(request, Ok(listing), now) {
                     Ok(()) => {
                         info!(user, ?method, messages = count, "logged in");
                         self.mailbox = Some(Arc::new(mailbox));
@@ -265,19 +270,10 @@ impl Host {
                 }
             }
             Answer::Login(request, Err(rejection)) => {
-                (self.session.reject_login(request, rejection, now))
-                    .err()
-                    .map(|e| e.kind)
+                refusal(self.session.answer(request, Err(rejection), now))
             }
-            Answer::Message(request, Ok(message)) => {
-                (self.session.send_message(request, message, now))
-                    .err()
-                    .map(|e| e.kind)
-            }
-            Answer::Message(request, Err(error)) => {
-                (self.session.fail_message(request, error, now))
-                    .err()
-                    .map(|e| e.kind)
+            Answer::Message(request, message) => {
+                refusal(self.session.answer(request, message, now))
             }
             Answer::Commit(request, Ok(summary)) => {
                 info!(
@@ -285,11 +281,12 @@ impl Host {
                     already_gone = summary.already_gone,
                     "deletions committed"
                 );
-                self.session.commit_done(request).err().map(|e| e.kind)
+                refusal(self.session.answer(request, Ok(()), now))
             }
             Answer::Commit(request, Err(e)) => {
                 error!(error = %e, "commit failed");
-                self.session.commit_failed(request).err().map(|e| e.kind)
+                let outcome = Err(CommitError::NotAllRemoved);
+                refusal(self.session.answer(request, outcome, now))
             }
         };
         if let Some(kind) = refused {
@@ -299,18 +296,24 @@ impl Host {
         }
     }
 
-    /// STLS: the TLS handshake on the raw stream, then tells the session.
+    /// STLS: the TLS handshake on the raw stream, then the answer to the session's
+    /// request. A failed handshake leaves it unanswered: the connection closes.
     async fn upgrade<S>(&mut self, stream: S, shutdown: &mut Shutdown) -> Option<TlsStream<S>>
     where
         S: AsyncRead + AsyncWrite + Unpin,
     {
+        let Some(request) = self.start_tls.take() else {
+            // Not reachable: drive returns StartTls only with a request.
+            error!("STLS without a request");
+            return None;
+        };
         let Some(acceptor) = self.server.tls.clone() else {
             // Not reachable: STLS is offered only with a certificate.
             error!("STLS without a TLS configuration");
             return None;
         };
         let tls = handshake(&acceptor, stream, shutdown).await?;
-        if let Err(e) = self.session.tls_established(Instant::now()) {
+        if let Err(e) = self.session.answer(request, (), Instant::now()) {
             error!(error = %e, "session refused the TLS upgrade");
             return None;
         }
@@ -339,6 +342,11 @@ impl Host {
         // vanished) finishes on its own; its result is dropped, releasing any maildrop.
         self.storage.detach_all();
     }
+}
+
+/// What was wrong with an answer the session refused, if it did.
+fn refusal<R>(answered: Result<(), AnswerError<R>>) -> Option<UsageError> {
+    answered.err().map(|e| e.kind)
 }
 
 /// A TLS handshake on `stream`, within [`HANDSHAKE_TIMEOUT`] and unless the server

@@ -32,8 +32,10 @@ use std::fmt;
 /// A POP3 command, borrowing its arguments from the input line.
 ///
 /// The server session turns the borrowed parts into owned event data, so no
-/// lifetime reaches the host.
+/// lifetime reaches the host. Extensions add commands (RFC 2449 §3), so the
+/// enum is `#[non_exhaustive]`.
 #[derive(Clone, PartialEq, Eq, Debug)]
+#[non_exhaustive]
 pub enum Command<'a> {
     /// `USER name` (RFC 1939 §7).
     User(&'a str),

@@ -46,7 +46,9 @@ pub fn wire_size(message: &[u8]) -> u64 {
 /// (or at the start), or `\r\n` in place of a bare LF, which is `\r\n.` when
 /// the next line starts with `.`. Merging the dot into the LF's edit keeps
 /// the chunk count at two per edited line.
-#[derive(Clone, Debug)]
+///
+/// Its `Debug` shows sizes only, never the message.
+#[derive(Clone)]
 pub struct Stuffed {
     body: Bytes,
     /// The next edit points (body offsets), ascending: a bare LF, or a `.`
@@ -69,6 +71,17 @@ pub struct Stuffed {
     /// Bytes of `tail` already sent.
     tail_sent: usize,
     remaining: usize,
+}
+
+impl std::fmt::Debug for Stuffed {
+    /// Sizes only: a message body does not belong in logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stuffed")
+            .field("body_len", &self.body.len())
+            .field("pos", &self.pos)
+            .field("remaining", &self.remaining)
+            .finish_non_exhaustive()
+    }
 }
 
 /// How many edit points a [`Stuffed`] looks for at once (it may hold up to

@@ -4,8 +4,8 @@
 use bytes::{Buf, Bytes};
 use pobox::Instant;
 use pobox::pop3::server::{
-    CloseReason, Config, Event, LoginRejection, MessageInfo, RetrieveError, Session, Transport,
-    UniqueId,
+    CloseReason, CommitError, Config, Event, LoginRejection, MessageInfo, RetrieveError, Session,
+    Transport, UniqueId,
 };
 use pobox::pop3::wire_size;
 use std::sync::Arc;
@@ -141,34 +141,33 @@ impl Harness {
                         } => z == request.user(),
                         _ => true,
                     };
-                let result = if !ok {
-                    self.session
-                        .reject_login(request, LoginRejection::BadCredentials, now)
+                let verdict = if !ok {
+                    Err(LoginRejection::BadCredentials)
                 } else if let Some(rejection) = self.host.refuse_with {
-                    self.session.reject_login(request, rejection, now)
+                    Err(rejection)
                 } else {
-                    let listing = self
+                    Ok(self
                         .host
                         .messages
                         .iter()
                         .map(|(uid, m)| {
                             MessageInfo::new(wire_size(m), UniqueId::new(uid.clone()).unwrap())
                         })
-                        .collect();
-                    self.session.accept_login(request, listing, now)
+                        .collect())
                 };
-                result.expect("login answered in time");
+                self.session
+                    .answer(request, verdict, now)
+                    .expect("login answered in time");
             }
             Event::Retrieve(request) => {
                 self.host.log.push(format!("retrieve {}", request.index()));
-                let result = match self.host.retrieve_fails {
-                    Some(error) => self.session.fail_message(request, error, now),
-                    None => {
-                        let message = self.host.messages[request.index()].1.clone();
-                        self.session.send_message(request, message, now)
-                    }
+                let message = match self.host.retrieve_fails {
+                    Some(error) => Err(error),
+                    None => Ok(self.host.messages[request.index()].1.clone()),
                 };
-                result.expect("retrieve answered in time");
+                self.session
+                    .answer(request, message, now)
+                    .expect("retrieve answered in time");
             }
             Event::Commit(request) => {
                 let uids: Vec<String> = request
@@ -177,18 +176,21 @@ impl Harness {
                     .map(|(_, uid)| uid.to_string())
                     .collect();
                 self.host.log.push(format!("commit {uids:?}"));
-                if self.host.commit_fails {
-                    self.session.commit_failed(request).expect("commit pending");
+                let outcome = if self.host.commit_fails {
+                    Err(CommitError::NotAllRemoved)
                 } else {
                     self.host.removed.extend(uids);
-                    self.session.commit_done(request).expect("commit pending");
-                }
+                    Ok(())
+                };
+                self.session
+                    .answer(request, outcome, now)
+                    .expect("commit pending");
             }
-            Event::StartTls => {
+            Event::StartTls(request) => {
                 self.host.log.push("starttls".into());
                 // The test transport needs no handshake; the output so far
                 // (the +OK) stays queued for the caller to read.
-                self.session.tls_established(now).expect("tls pending");
+                self.session.answer(request, (), now).expect("tls pending");
             }
             Event::Closed(reason) => {
                 self.host.log.push(format!("closed {reason:?}"));

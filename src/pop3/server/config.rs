@@ -211,8 +211,11 @@ impl Config {
         self
     }
 
-    /// How long the session waits for the host to answer an event before
-    /// answering `-ERR [SYS/TEMP]` itself. Default 60 s, minimum 1 s.
+    /// How long the session waits for the host to answer a request. Then a
+    /// login, RETR or TOP is answered `-ERR [SYS/TEMP]` by the session
+    /// itself; a commit gets an `-ERR [SYS/TEMP]` that claims neither
+    /// outcome (the host may still remove the messages) and the session
+    /// closes; an STLS handshake closes it. Default 60 s, minimum 1 s.
     pub fn host_timeout(&mut self, timeout: Duration) -> &mut Self {
         self.host_timeout = timeout.max(Duration::from_secs(1));
         self

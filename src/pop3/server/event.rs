@@ -1,39 +1,46 @@
-//! What the session asks of the host, and the host's answers.
+//! What the POP3 session asks of the host, and the host's answers.
 //!
-//! Events own their data and hold no borrow of the session, so the host can
-//! answer while still holding one. Each request type is a handle with a
-//! private id: it is consumed by its answer, and an answer to a request
-//! that is not pending gives the handle back inside [`AnswerError`].
-//! A request the host never answers is answered by the session itself
-//! after [`Config::host_timeout`](super::Config::host_timeout) with
-//! `-ERR [SYS/TEMP]`, so a session never hangs silently.
+//! Every request is an owned handle with a private id, holding no borrow of
+//! the session, so the host can answer while still holding it. The host
+//! answers it, now or later, with [`Session::answer`](super::Session::answer);
+//! the answer's type is the handle's [`Request::Answer`], checked at compile
+//! time. An answer to a request that is not pending (already answered, timed
+//! out, from another session) comes back in [`AnswerError`] with the handle.
+//!
+//! A request the host never answers is answered by the session after
+//! [`Config::host_timeout`](super::Config::host_timeout): a read (login, RETR,
+//! TOP) with `-ERR [SYS/TEMP]`; a commit, which may have removed messages, with
+//! an `-ERR [SYS/TEMP]` that claims neither outcome, and the session closes; a
+//! TLS handshake by closing. A session never hangs silently and never invents
+//! an outcome.
 
-use super::maildrop::UniqueId;
+use super::Session;
+use super::maildrop::{MessageInfo, UniqueId};
+use crate::answer::{AnswerError, RequestId};
 use crate::sasl::{Credentials, Mechanism};
+use bytes::Bytes;
 use std::fmt;
 
 /// Something the host must act on. Drain with
-/// [`Session::poll_event`](super::Session::poll_event).
+/// [`Session::poll_event`](super::Session::poll_event); answer each request
+/// with [`Session::answer`](super::Session::answer).
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Event {
-    /// Check these credentials, then call
-    /// [`accept_login`](super::Session::accept_login) with the maildrop
-    /// listing or [`reject_login`](super::Session::reject_login).
+    /// Check these credentials. Answer with the maildrop listing, or a
+    /// [`LoginRejection`].
     Login(LoginRequest),
     /// The client sent STLS and has been told `+OK`. Write out everything in
     /// [`transmit`](super::Session::transmit), run the TLS handshake, and
-    /// call [`tls_established`](super::Session::tls_established). Bytes
-    /// fed in the meantime are discarded (RFC 2595 §4; CVE-2011-0411).
-    StartTls,
-    /// Send a message's bytes with
-    /// [`send_message`](super::Session::send_message) (RETR or TOP), or
-    /// refuse with [`fail_message`](super::Session::fail_message).
+    /// answer `()` once it has succeeded; if it fails, drop the session and
+    /// close the connection. Bytes fed in the meantime are discarded
+    /// (RFC 2595 §4; CVE-2011-0411).
+    StartTls(StartTlsRequest),
+    /// RETR or TOP: answer with the message's bytes, or a [`RetrieveError`].
     Retrieve(RetrieveRequest),
     /// The client sent QUIT in TRANSACTION: the session is in UPDATE.
-    /// Remove exactly the listed messages, then call
-    /// [`commit_done`](super::Session::commit_done) or
-    /// [`commit_failed`](super::Session::commit_failed) (RFC 1939 §6).
+    /// Remove exactly the listed messages, then answer `Ok(())`, or
+    /// [`CommitError`] when some could not be removed (RFC 1939 §6).
     Commit(CommitRequest),
     /// The session is over. Write out what is left in
     /// [`transmit`](super::Session::transmit), close the transport, and
@@ -66,8 +73,65 @@ pub enum CloseReason {
     HostTimeout,
 }
 
+/// One request kind: its handle type and the answer it takes. Implemented
+/// by every request handle of this module; sealed.
+pub trait Request: sealed::Sealed + Sized {
+    /// What [`Session::answer`](super::Session::answer) takes for this request.
+    type Answer;
+
+    /// Applies the answer; [`Session::answer`](super::Session::answer) is the
+    /// way to call it.
+    #[doc(hidden)]
+    fn deliver(self, session: &mut Session, answer: Self::Answer) -> Result<(), AnswerError<Self>>;
+}
+
+pub(crate) mod sealed {
+    /// Only this crate's request handles answer; the session matches on the kind.
+    pub trait Sealed {
+        fn id(&self) -> crate::answer::RequestId;
+        fn kind(&self) -> Kind;
+    }
+
+    /// The request kinds, for the session's bookkeeping.
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    pub enum Kind {
+        Login,
+        StartTls,
+        Retrieve,
+        Commit,
+    }
+}
+
+use sealed::Kind;
+
+/// Ties a handle to its kind, its answer type and the session method that
+/// takes the answer.
+macro_rules! request {
+    ($ty:ident, $kind:ident, $answer:ty, $method:ident) => {
+        impl sealed::Sealed for $ty {
+            fn id(&self) -> RequestId {
+                self.id
+            }
+            fn kind(&self) -> Kind {
+                Kind::$kind
+            }
+        }
+        impl Request for $ty {
+            type Answer = $answer;
+            fn deliver(
+                self,
+                session: &mut Session,
+                answer: $answer,
+            ) -> Result<(), AnswerError<Self>> {
+                session.$method(self, answer)
+            }
+        }
+    };
+}
+
 /// How the client authenticated.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[non_exhaustive]
 pub enum AuthMethod {
     /// USER and PASS (RFC 1939 §7).
     UserPass,
@@ -77,13 +141,33 @@ pub enum AuthMethod {
     Sasl(Mechanism),
 }
 
-/// A login to check. See [`Event::Login`].
+/// A login to check. See [`Event::Login`]. Answer with the maildrop
+/// listing to open it, or a [`LoginRejection`].
+///
+/// The listing has every message with its size and unique id, in the order
+/// that gives their message numbers (the first is message 1). The session
+/// enters TRANSACTION and answers STAT, LIST, UIDL, DELE, RSET and NOOP from
+/// it by itself. A listing of more than 2^32 - 1 messages is refused with
+/// [`UsageError::ListingTooLarge`](crate::UsageError::ListingTooLarge), and
+/// the request stays pending.
+///
+/// [`LoginRejection::BadCredentials`] counts towards
+/// [`Config::max_auth_failures`](super::Config::max_auth_failures), and its
+/// `-ERR [AUTH]` is held back for
+/// [`Config::auth_failure_delay`](super::Config::auth_failure_delay) from the
+/// answer's time (see [`poll_timeout`](super::Session::poll_timeout)).
 pub struct LoginRequest {
-    pub(crate) id: u64,
+    pub(crate) id: RequestId,
     pub(crate) credentials: Credentials,
     pub(crate) method: AuthMethod,
     pub(crate) utf8: bool,
 }
+request!(
+    LoginRequest,
+    Login,
+    Result<Vec<MessageInfo>, LoginRejection>,
+    answer_login
+);
 
 impl LoginRequest {
     /// The user name (authentication identity) the client gave.
@@ -140,10 +224,25 @@ pub enum LoginRejection {
     Utf8Required,
 }
 
-/// A message to send. See [`Event::Retrieve`].
+/// The TLS handshake the client asked for with STLS. See
+/// [`Event::StartTls`]. Answer `()` once the handshake has succeeded: the
+/// session stays in AUTHORIZATION with nothing remembered from before it
+/// (RFC 2595 §4). A handshake that fails is not answered: close the
+/// connection. One never answered closes the session after
+/// [`Config::host_timeout`](super::Config::host_timeout).
+#[derive(Debug)]
+pub struct StartTlsRequest {
+    pub(crate) id: RequestId,
+}
+request!(StartTlsRequest, StartTls, (), answer_start_tls);
+
+/// A message to send (RETR or TOP). See [`Event::Retrieve`]. Answer with the
+/// whole message as stored (CRLF or LF line ends): the session cuts it for
+/// TOP, byte-stuffs it and ends it with `.CRLF` without copying its bytes.
+/// Or refuse with a [`RetrieveError`].
 #[derive(Debug)]
 pub struct RetrieveRequest {
-    pub(crate) id: u64,
+    pub(crate) id: RequestId,
     pub(crate) msg: u32,
     pub(crate) index: usize,
     pub(crate) uid: UniqueId,
@@ -152,8 +251,8 @@ pub struct RetrieveRequest {
 }
 
 impl RetrieveRequest {
-    /// Position of the message in the listing the host gave to
-    /// [`accept_login`](super::Session::accept_login), from 0.
+    /// Position of the message in the listing the host answered the login
+    /// with, from 0.
     pub fn index(&self) -> usize {
         self.index
     }
@@ -181,6 +280,12 @@ impl RetrieveRequest {
         self.utf8
     }
 }
+request!(
+    RetrieveRequest,
+    Retrieve,
+    Result<Bytes, RetrieveError>,
+    answer_retrieve
+);
 
 /// Why the host cannot send a message.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -194,12 +299,18 @@ pub enum RetrieveError {
     NeedsUtf8,
 }
 
-/// The deletions to apply. See [`Event::Commit`].
+/// The deletions to apply. See [`Event::Commit`]. Answer `Ok(())` once they
+/// are done (`+OK`, and the session closes), or a [`CommitError`].
+///
+/// A commit never answered is not guessed at: after
+/// [`Config::host_timeout`](super::Config::host_timeout) the session says
+/// `-ERR [SYS/TEMP]` with a text that claims neither outcome, and closes.
 #[derive(Debug)]
 pub struct CommitRequest {
-    pub(crate) id: u64,
+    pub(crate) id: RequestId,
     pub(crate) deleted: Vec<(usize, UniqueId)>,
 }
+request!(CommitRequest, Commit, Result<(), CommitError>, answer_commit);
 
 impl CommitRequest {
     /// Positions (from 0, in the host's listing) of the messages to remove,
@@ -209,27 +320,11 @@ impl CommitRequest {
     }
 }
 
-/// Something the host called at the wrong time; the request comes back.
-#[derive(Debug, thiserror::Error)]
-#[error("{kind}")]
-pub struct AnswerError<R> {
-    /// The request, so the host can answer it another way.
-    pub request: R,
-    /// What was wrong.
-    pub kind: UsageError,
-}
-
-/// A mistake of the host (a bug), as opposed to the client's protocol errors,
-/// which the session answers on the wire.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
+/// Why the host could not apply a commit's deletions.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[non_exhaustive]
-pub enum UsageError {
-    /// The request is not the one pending: already answered, timed out, or
-    /// from another session.
-    #[error("the request is not pending in this session")]
-    NotPending,
-    /// The listing has more than 2^32 - 1 messages, more than POP3 message
-    /// numbers can address.
-    #[error("the maildrop listing is too large")]
-    ListingTooLarge,
+pub enum CommitError {
+    /// Some of the listed messages were not removed: RFC 1939 §6's
+    /// `-ERR some deleted messages not removed`, and the session closes.
+    NotAllRemoved,
 }

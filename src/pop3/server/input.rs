@@ -24,7 +24,8 @@ enum Queued {
     TooLong,
 }
 
-#[derive(Debug, Default)]
+/// Its `Debug` shows sizes only: the buffer may hold a pipelined `PASS`.
+#[derive(Default)]
 pub(crate) struct Input {
     /// Complete lines, then the start of an incomplete one.
     buf: BytesMut,
@@ -34,6 +35,17 @@ pub(crate) struct Input {
     partial: usize,
     /// Dropping the rest of an overlong line, up to its LF.
     skipping: bool,
+}
+
+impl std::fmt::Debug for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Input")
+            .field("buffered", &self.buf.len())
+            .field("lines", &self.queued.len())
+            .field("partial", &self.partial)
+            .field("skipping", &self.skipping)
+            .finish()
+    }
 }
 
 impl Input {

@@ -8,14 +8,28 @@
 //!
 //! | kind | methods |
 //! |------|---------|
-//! | inputs | [`feed`](Session::feed), [`handle_timeout`](Session::handle_timeout), [`tls_established`](Session::tls_established) |
-//! | answers to events | [`accept_login`](Session::accept_login), [`reject_login`](Session::reject_login), [`send_message`](Session::send_message), [`fail_message`](Session::fail_message), [`commit_done`](Session::commit_done), [`commit_failed`](Session::commit_failed) |
+//! | inputs | [`feed`](Session::feed), [`handle_timeout`](Session::handle_timeout) |
+//! | answers | [`answer`](Session::answer), one entry point for every [`Request`] |
 //! | outputs | [`poll_event`](Session::poll_event), [`transmit`](Session::transmit), [`poll_timeout`](Session::poll_timeout), [`wants_read`](Session::wants_read) |
 //! | getters | [`state`](Session::state), [`user`](Session::user), [`is_closed`](Session::is_closed), [`tls_active`](Session::tls_active), [`utf8_enabled`](Session::utf8_enabled) |
 //!
+//! Every request is an owned handle; its answer type is checked at compile
+//! time:
+//!
+//! | event | handle | answer |
+//! |-------|--------|--------|
+//! | [`Event::Login`] | [`LoginRequest`] | `Result<Vec<MessageInfo>, LoginRejection>` |
+//! | [`Event::StartTls`] | [`StartTlsRequest`] | `()`, once the handshake is done |
+//! | [`Event::Retrieve`] | [`RetrieveRequest`] | `Result<Bytes, RetrieveError>` |
+//! | [`Event::Commit`] | [`CommitRequest`] | `Result<(), CommitError>` |
+//!
+//! An answer the session cannot take (already answered, answered by the
+//! session itself after [`Config::host_timeout`], from another session)
+//! comes back in [`AnswerError`] with the handle.
+//!
 //! The host's loop, after every input or answer:
 //!
-//! 1. drain [`poll_event`](Session::poll_event) and answer each event (now
+//! 1. drain [`poll_event`](Session::poll_event) and answer each request (now
 //!    or later: the session waits, and processes no further command until
 //!    the answer comes);
 //! 2. write out [`transmit`](Session::transmit);
@@ -27,30 +41,38 @@
 //! Commands are processed one at a time and in order, however they arrive:
 //! split anywhere, one byte at a time, or many pipelined in one read
 //! (RFC 2449 §6.6). The result is the same.
+//!
+//! [`Bytes`]: bytes::Bytes
 
+mod auth;
+mod capability;
+mod command;
 mod config;
 mod event;
 mod input;
 mod maildrop;
+mod reply;
+mod timer;
+mod update;
 
 pub use config::{Config, ConfigError, Expire};
 pub use event::{
-    AnswerError, AuthMethod, CloseReason, CommitRequest, Event, LoginRejection, LoginRequest,
-    RetrieveError, RetrieveRequest, UsageError,
+    AuthMethod, CloseReason, CommitError, CommitRequest, Event, LoginRejection, LoginRequest,
+    Request, RetrieveError, RetrieveRequest, StartTlsRequest,
 };
 pub use maildrop::{InvalidUniqueId, MessageInfo, UniqueId};
 
-use crate::Instant;
-use crate::Transmit;
-use crate::pop3::command::{self, Command, CommandError, SaslResponse};
-use crate::pop3::multiline::{self, Stuffed};
-use crate::pop3::response::{self, Capability, Indicator, ResponseCode};
-use crate::sasl::{self, Credentials, Exchange, Mechanism, Step};
-use crate::transmit::put_line;
-use bytes::{Buf, Bytes, BytesMut};
+use crate::answer::{AnswerError, RequestId, UsageError};
+use crate::pop3::command::parse_command_line;
+use crate::pop3::response::{Indicator, ResponseCode};
+use crate::sasl::{Exchange, Mechanism};
+use crate::{Instant, Transmit};
+use bytes::{Buf, BytesMut};
+use event::sealed::{Kind, Sealed};
 use input::{Frame, Input};
-use maildrop::{Lookup, Maildrop};
+use maildrop::Maildrop;
 use std::collections::VecDeque;
+use std::fmt;
 use std::sync::Arc;
 
 /// How the transport of a new session starts.
@@ -76,13 +98,13 @@ pub enum State {
 }
 
 /// A POP3 server session. See the [module docs](self) for how to drive it.
-#[derive(Debug)]
 pub struct Session {
     config: Arc<Config>,
     phase: Phase,
     input: Input,
     transmit: Transmit,
     events: VecDeque<Event>,
+    /// The one request out with the host: commands wait behind it.
     pending: Option<Pending>,
     /// The reply to a failed login, held back until this deadline.
     held: Option<(Instant, BytesMut)>,
@@ -90,7 +112,11 @@ pub struct Session {
     utf8: bool,
     nonce: [u8; 16],
     timestamp: Option<String>,
-    next_id: u64,
+    /// Identity of this session in its requests' ids, so that a handle of
+    /// another session is refused even when its serial matches.
+    token: u64,
+    /// Counts requests and CRAM-MD5 challenges.
+    next_serial: u64,
     bad_commands: u32,
     auth_failures: u32,
     /// The latest time the host told the session.
@@ -98,8 +124,23 @@ pub struct Session {
     /// Client input or a host answer last happened here; autologout counts
     /// from it, since a client waiting for the host is not idle.
     idle_since: Instant,
-    /// When the pending request was made.
-    pending_since: Instant,
+}
+
+impl fmt::Debug for Session {
+    /// Never prints input (a pipelined `PASS` is still in the buffer) or
+    /// message data: only the state and sizes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("state", &self.state())
+            .field("user", &self.user())
+            .field("pending", &self.pending.as_ref().map(|p| p.what.kind()))
+            .field("tls", &self.tls)
+            .field("utf8", &self.utf8)
+            .field("buffered_input", &self.input.buffered(self.max_frame()))
+            .field("buffered_output", &self.transmit.remaining())
+            .field("events", &self.events.len())
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug)]
@@ -118,23 +159,33 @@ enum Phase {
     Closed,
 }
 
+/// A request out with the host, and what its answer is for.
 #[derive(Debug)]
-enum Pending {
-    Login {
-        id: u64,
-        method: AuthMethod,
-        user: String,
-    },
-    Retrieve {
-        id: u64,
-        lines: Option<u64>,
-        size: u64,
-    },
-    Commit {
-        id: u64,
-        left: usize,
-    },
-    Tls,
+struct Pending {
+    id: RequestId,
+    /// When it was made: the host timeout counts from here.
+    since: Instant,
+    what: Waiting,
+}
+
+/// What the session does with the answer of a [`Pending`] request.
+#[derive(Debug)]
+enum Waiting {
+    Login { method: AuthMethod, user: String },
+    StartTls,
+    Retrieve { lines: Option<u64>, size: u64 },
+    Commit { left: usize },
+}
+
+impl Waiting {
+    fn kind(&self) -> Kind {
+        match self {
+            Waiting::Login { .. } => Kind::Login,
+            Waiting::StartTls => Kind::StartTls,
+            Waiting::Retrieve { .. } => Kind::Retrieve,
+            Waiting::Commit { .. } => Kind::Commit,
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -149,19 +200,15 @@ impl Session {
     ///
     /// `random` must be fresh randomness from the host (16 octets from the
     /// OS generator): it makes the APOP timestamp (RFC 1939 §7: "MUST be
-    /// different each time") and the CRAM-MD5 challenges unique.
+    /// different each time") and the CRAM-MD5 challenges unique, and tells
+    /// this session's requests from another's.
     pub fn new(
         config: Arc<Config>,
         transport: Transport,
         random: [u8; 16],
         now: Instant,
     ) -> Session {
-        // RFC 1939 §7 suggests `<process-ID.clock@hostname>`; two random
-        // 64-bit numbers take the place of process id and clock.
-        let [high, low] = nonce_halves(&random);
-        let timestamp = config
-            .apop
-            .then(|| format!("<{high}.{low}@{}>", config.hostname));
+        let [_, low] = auth::nonce_halves(&random);
         let mut session = Session {
             phase: Phase::Authorization {
                 user: None,
@@ -178,13 +225,13 @@ impl Session {
             },
             utf8: false,
             nonce: random,
-            timestamp,
-            next_id: 0,
+            timestamp: auth::apop_timestamp(&config, &random),
+            token: low,
+            next_serial: 0,
             bad_commands: 0,
             auth_failures: 0,
             now,
             idle_since: now,
-            pending_since: now,
             config,
         };
         let greeting = match &session.timestamp {
@@ -210,8 +257,7 @@ impl Session {
         }
         self.answered(now);
         self.run();
-        let max_line = self.config.max_line.max(self.config.max_sasl_line);
-        if self.input.buffered(max_line) >= self.config.max_buffered_input {
+        if self.input.buffered(self.max_frame()) >= self.config.max_buffered_input {
             self.reply(
                 Indicator::Err,
                 Some(&ResponseCode::SysTemp),
@@ -220,7 +266,7 @@ impl Session {
             self.close(CloseReason::InputOverflow);
             return;
         }
-        self.input.feed(data, max_line);
+        self.input.feed(data, self.max_frame());
         self.run();
     }
 
@@ -228,208 +274,35 @@ impl Session {
     /// [`poll_timeout`](Self::poll_timeout). Calling early does nothing.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.now = self.now.max(now);
-        if self.held.as_ref().is_some_and(|(at, _)| *at <= now) {
-            if let Some((_, reply)) = self.held.take() {
-                self.transmit.write(|out| out.extend_from_slice(&reply));
-            }
-            if self.auth_failures >= self.config.max_auth_failures {
-                self.close(CloseReason::TooManyAuthFailures);
-            }
-        }
-        if self.host_deadline().is_some_and(|at| at <= now) {
-            self.host_timed_out();
-        }
-        if self.autologout_deadline().is_some_and(|at| at <= now) {
-            // RFC 1939 §3: close "without removing any messages or sending
-            // any response to the client".
-            self.close(CloseReason::Autologout);
-        }
+        self.fire_timers();
         self.run();
-    }
-
-    /// The host finished the TLS handshake that [`Event::StartTls`] asked
-    /// for. The session stays in AUTHORIZATION with nothing remembered from
-    /// before the handshake (RFC 2595 §4).
-    pub fn tls_established(&mut self, now: Instant) -> Result<(), UsageError> {
-        if !matches!(self.pending, Some(Pending::Tls)) {
-            return Err(UsageError::NotPending);
-        }
-        self.answered(now);
-        self.pending = None;
-        self.tls = Tls::Active;
-        self.input.clear();
-        self.run();
-        Ok(())
     }
 
     // ---- answers ------------------------------------------------------
 
-    /// Accepts a login and opens the maildrop: `messages` lists every
-    /// message with its size and unique id, in the order that gives their
-    /// message numbers (the first is message 1). The session enters
-    /// TRANSACTION and answers STAT, LIST, UIDL, DELE, RSET and NOOP from
-    /// this listing by itself.
-    pub fn accept_login(
+    /// Answers a request; the answer's type is the request's
+    /// [`Request::Answer`] (see the [module docs](self) for each). A request
+    /// that is not pending (already answered, answered by the session after
+    /// its host timeout, from another session or from before the session
+    /// closed) or an answer it cannot take comes back in the error, and is
+    /// not applied.
+    pub fn answer<R: Request>(
         &mut self,
-        request: LoginRequest,
-        messages: Vec<MessageInfo>,
+        request: R,
+        answer: R::Answer,
         now: Instant,
-    ) -> Result<(), AnswerError<LoginRequest>> {
-        let Some(Pending::Login { method, user, .. }) = self.take_pending(request.id) else {
-            return Err(not_pending(request));
-        };
-        if u32::try_from(messages.len()).is_err() {
-            self.pending = Some(Pending::Login {
-                id: request.id,
-                method,
-                user,
-            });
-            return Err(AnswerError {
-                request,
-                kind: UsageError::ListingTooLarge,
-            });
+    ) -> Result<(), AnswerError<R>> {
+        if request.id().session != self.token || self.phase_is_closed() {
+            return Err(AnswerError::new(request, UsageError::NotPending));
         }
-        self.answered(now);
-        let maildrop = Maildrop::new(messages);
-        let (count, size) = maildrop.totals();
-        let text = match method {
-            // RFC 5034 §6's reply; RFC 1939 §10's for USER/PASS and APOP.
-            AuthMethod::Sasl(_) => "Maildrop locked and ready".to_owned(),
-            _ if user.is_ascii() => format!("{user}'s maildrop has {}", drop_summary(count, size)),
-            _ => format!("maildrop has {}", drop_summary(count, size)),
-        };
-        self.reply(Indicator::Ok, None, &text);
-        self.phase = Phase::Transaction { user, maildrop };
-        self.bad_commands = 0;
-        self.run();
-        Ok(())
-    }
-
-    /// Refuses a login. [`LoginRejection::BadCredentials`] counts towards
-    /// [`Config::max_auth_failures`], and its `-ERR [AUTH]` is held back for
-    /// [`Config::auth_failure_delay`] from `now` (see
-    /// [`poll_timeout`](Self::poll_timeout)).
-    pub fn reject_login(
-        &mut self,
-        request: LoginRequest,
-        rejection: LoginRejection,
-        now: Instant,
-    ) -> Result<(), AnswerError<LoginRequest>> {
-        if self.take_pending(request.id).is_none() {
-            return Err(not_pending(request));
-        }
-        self.answered(now);
-        let (code, text) = match rejection {
-            LoginRejection::BadCredentials => (ResponseCode::Auth, "Authentication failed"),
-            LoginRejection::InUse => (
-                // RFC 2449 §8's example text.
-                ResponseCode::InUse,
-                "Do you have another POP session running?",
-            ),
-            LoginRejection::LoginDelay => (ResponseCode::LoginDelay, "Logged in too recently"),
-            LoginRejection::SysTemp => {
-                (ResponseCode::SysTemp, "Unable to open maildrop, try later")
-            }
-            LoginRejection::SysPerm => (ResponseCode::SysPerm, "Unable to open maildrop"),
-            LoginRejection::Utf8Required => (ResponseCode::Utf8, "Maildrop needs UTF8 mode"),
-        };
-        if rejection == LoginRejection::BadCredentials {
-            self.auth_failures = self.auth_failures.saturating_add(1);
-            let mut reply = BytesMut::new();
-            response::encode_status(&mut reply, Indicator::Err, Some(&code), text);
-            self.held = Some((now + self.config.auth_failure_delay, reply));
-            self.handle_timeout(now);
-        } else {
-            self.reply(Indicator::Err, Some(&code), text);
+        // Time only moves forward; a failed-login delay counts from here.
+        self.now = self.now.max(now);
+        let result = R::deliver(request, self, answer);
+        if result.is_ok() {
+            self.answered(self.now);
             self.run();
         }
-        Ok(())
-    }
-
-    /// Sends a message for RETR or TOP: the whole message as stored (with
-    /// CRLF or LF line ends). The session cuts it for TOP, byte-stuffs it
-    /// and ends it with ".CRLF" without copying its bytes.
-    pub fn send_message(
-        &mut self,
-        request: RetrieveRequest,
-        message: Bytes,
-        now: Instant,
-    ) -> Result<(), AnswerError<RetrieveRequest>> {
-        let Some(Pending::Retrieve { lines, size, .. }) = self.take_pending(request.id) else {
-            return Err(not_pending(request));
-        };
-        self.answered(now);
-        let body = match lines {
-            None => {
-                self.reply(Indicator::Ok, None, &format!("{size} octets"));
-                Stuffed::new(message)
-            }
-            Some(n) => {
-                // RFC 1939 §7's example answers TOP with a bare "+OK".
-                self.reply(Indicator::Ok, None, "");
-                let len = multiline::top_len(&message, n);
-                Stuffed::cut(message, len)
-            }
-        };
-        self.transmit.body(body);
-        self.run();
-        Ok(())
-    }
-
-    /// Refuses RETR or TOP with the error's response code.
-    pub fn fail_message(
-        &mut self,
-        request: RetrieveRequest,
-        error: RetrieveError,
-        now: Instant,
-    ) -> Result<(), AnswerError<RetrieveRequest>> {
-        if self.take_pending(request.id).is_none() {
-            return Err(not_pending(request));
-        }
-        self.answered(now);
-        let (code, text) = match error {
-            RetrieveError::Unavailable => {
-                (ResponseCode::SysTemp, "Message temporarily unavailable")
-            }
-            RetrieveError::Gone => (ResponseCode::SysPerm, "Message is no longer available"),
-            RetrieveError::NeedsUtf8 => (ResponseCode::Utf8, "Message needs UTF8 mode"),
-        };
-        self.reply(Indicator::Err, Some(&code), text);
-        self.run();
-        Ok(())
-    }
-
-    /// The deletions of a [`Event::Commit`] are done: `+OK` and close.
-    pub fn commit_done(
-        &mut self,
-        request: CommitRequest,
-    ) -> Result<(), AnswerError<CommitRequest>> {
-        let Some(Pending::Commit { left, .. }) = self.take_pending(request.id) else {
-            return Err(not_pending(request));
-        };
-        let state = match left {
-            0 => "maildrop empty".to_owned(),
-            1 => "1 message left".to_owned(),
-            n => format!("{n} messages left"),
-        };
-        let text = format!("{} POP3 server signing off ({state})", self.config.hostname);
-        self.reply(Indicator::Ok, None, &text);
-        self.close(CloseReason::Quit);
-        Ok(())
-    }
-
-    /// Some deletions of a [`Event::Commit`] failed: RFC 1939 §6's
-    /// `-ERR some deleted messages not removed`, and close.
-    pub fn commit_failed(
-        &mut self,
-        request: CommitRequest,
-    ) -> Result<(), AnswerError<CommitRequest>> {
-        if self.take_pending(request.id).is_none() {
-            return Err(not_pending(request));
-        }
-        self.reply(Indicator::Err, None, "some deleted messages not removed");
-        self.close(CloseReason::Quit);
-        Ok(())
+        result
     }
 
     // ---- outputs ------------------------------------------------------
@@ -468,10 +341,9 @@ impl Session {
     /// already waiting.
     #[must_use]
     pub fn wants_read(&self) -> bool {
-        let max_line = self.config.max_line.max(self.config.max_sasl_line);
         !self.phase_is_closed()
             && self.tls != Tls::Upgrading
-            && self.input.buffered(max_line) < self.config.max_buffered_input
+            && self.input.buffered(self.max_frame()) < self.config.max_buffered_input
     }
 
     // ---- getters ------------------------------------------------------
@@ -513,7 +385,8 @@ impl Session {
     // ---- the command loop ---------------------------------------------
 
     /// Processes received lines until one needs the host, a delay or room
-    /// in the output.
+    /// in the output. Checking all three before each line is what keeps
+    /// pipelined replies in order and the output bounded.
     fn run(&mut self) {
         while !self.phase_is_closed()
             && self.pending.is_none()
@@ -523,6 +396,8 @@ impl Session {
             let Some(frame) = self.input.next() else {
                 break;
             };
+            // Inside an AUTH exchange a line is SASL data, not a command
+            // (RFC 5034 §4), with its own length limit.
             let in_sasl = matches!(self.phase, Phase::Authorization { sasl: Some(_), .. });
             match frame {
                 Frame::TooLong if in_sasl => self.sasl_failed("Authentication line too long"),
@@ -531,474 +406,62 @@ impl Session {
                 Frame::Line(line) if line.len() > self.config.max_line => {
                     self.bad_command("Command line too long");
                 }
-                Frame::Line(line) => match command::parse_command_line(&line) {
+                Frame::Line(line) => match parse_command_line(&line) {
                     Ok(command) => self.command(command),
-                    Err(error) => self.bad_command(command_error_text(error)),
+                    Err(error) => self.bad_command(reply::command_error_text(error)),
                 },
             }
         }
     }
 
-    fn command(&mut self, command: Command<'_>) {
-        let authorization = matches!(self.phase, Phase::Authorization { .. });
-        let transaction = matches!(self.phase, Phase::Transaction { .. });
-        match command {
-            Command::Capa => self.capa(),
-            Command::Quit => self.quit(),
-            Command::Lang(range) if authorization || transaction => self.lang(range),
-            Command::User(name) if authorization => self.user_command(name),
-            Command::Pass(password) if authorization => self.pass(password.declassify()),
-            Command::Apop { name, digest } if authorization && self.timestamp.is_some() => {
-                self.apop(name, *digest.declassify());
-            }
-            Command::Auth {
-                mechanism,
-                initial_response,
-            } if authorization => self.auth(mechanism, initial_response.map(|r| *r.declassify())),
-            Command::Stls if authorization => self.stls(),
-            Command::Utf8 if authorization => {
-                self.utf8 = true;
-                self.ok("UTF8 enabled");
-            }
-            Command::Stat if transaction => {
-                let (count, size) = self.maildrop().map_or((0, 0), Maildrop::totals);
-                self.ok(&format!("{count} {size}"));
-            }
-            Command::List(msg) if transaction => self.list(msg),
-            Command::Uidl(msg) if transaction => self.uidl(msg),
-            Command::Retr(msg) if transaction => self.retrieve(msg, None),
-            Command::Top { msg, lines } if transaction => self.retrieve(msg, Some(lines)),
-            Command::Dele(msg) if transaction => self.dele(msg),
-            Command::Noop if transaction => self.ok(""),
-            Command::Rset if transaction => {
-                if let Phase::Transaction { maildrop, .. } = &mut self.phase {
-                    maildrop.reset();
-                }
-                let (count, size) = self.maildrop().map_or((0, 0), Maildrop::totals);
-                self.ok(&format!("maildrop has {}", drop_summary(count, size)));
-            }
-            Command::Apop { .. } => self.bad_command("APOP not available"),
-            _ => self.bad_command("Command not valid in this state"),
+    /// The framing limit: a line may be a command or SASL data, and which
+    /// one is only known when it is read.
+    fn max_frame(&self) -> usize {
+        self.config.max_line.max(self.config.max_sasl_line)
+    }
+
+    // ---- requests -----------------------------------------------------
+
+    /// A new request id.
+    fn next_id(&mut self) -> RequestId {
+        self.next_serial += 1;
+        RequestId {
+            session: self.token,
+            serial: self.next_serial,
         }
     }
 
-    // ---- AUTHORIZATION ------------------------------------------------
-
-    fn plaintext_allowed(&self) -> bool {
-        self.tls == Tls::Active || self.config.plaintext_auth_without_tls
-    }
-
-    fn user_command(&mut self, name: &str) {
-        if !self.plaintext_allowed() {
-            return self.plaintext_refused();
-        }
-        self.phase = Phase::Authorization {
-            user: Some(name.to_owned()),
-            sasl: None,
-        };
-        self.ok("");
-    }
-
-    fn pass(&mut self, password: &[u8]) {
-        let Phase::Authorization { user, .. } = &mut self.phase else {
-            return;
-        };
-        let Some(user) = user.take() else {
-            return self.bad_command("No USER given");
-        };
-        self.good_command();
-        self.login(
-            AuthMethod::UserPass,
-            Credentials::Password {
-                user,
-                password: crate::Secret::new(password.to_vec()),
-                authzid: None,
-            },
-        );
-    }
-
-    fn apop(&mut self, name: &str, digest: [u8; 16]) {
-        let timestamp = self.timestamp.clone().unwrap_or_default();
-        self.good_command();
-        self.login(
-            AuthMethod::Apop,
-            Credentials::Apop {
-                user: name.to_owned(),
-                timestamp,
-                digest: crate::Secret::new(digest),
-            },
-        );
-    }
-
-    fn auth(&mut self, mechanism: &str, initial_response: Option<&[u8]>) {
-        let Some(mechanism) =
-            Mechanism::from_name(mechanism).filter(|m| self.config.mechanisms.contains(m))
-        else {
-            return self.fail("Unsupported authentication mechanism");
-        };
-        if mechanism.sends_plaintext_password() && !self.plaintext_allowed() {
-            return self.plaintext_refused();
-        }
-        // RFC 5034 §4: "=" is an empty initial response.
-        let initial_response = match initial_response {
-            None => None,
-            Some(b"=") => Some(Vec::new()),
-            Some(text) => match command::decode_base64(text) {
-                Some(data) => Some(data),
-                None => return self.fail("Invalid base64 data"),
-            },
-        };
-        // RFC 2195 §2: a msg-id-like challenge, unique per exchange.
-        self.next_id += 1;
-        let [_, low] = nonce_halves(&self.nonce);
-        let challenge = format!("<{low}.{}@{}>", self.next_id, self.config.hostname);
-        let (exchange, step) = Exchange::start(mechanism, initial_response.as_deref(), &challenge);
-        self.phase = Phase::Authorization {
-            user: None,
-            sasl: Some((mechanism, exchange)),
-        };
-        self.good_command();
-        self.sasl_step(mechanism, step);
-    }
-
-    fn sasl_line(&mut self, line: &[u8]) {
-        if line.len() > self.config.max_sasl_line {
-            return self.sasl_failed("Authentication line too long");
-        }
-        match command::parse_sasl_response(line) {
-            // RFC 5034 §4: the server "MUST reject the AUTH command".
-            Ok(SaslResponse::Cancel) => self.sasl_failed("Authentication canceled"),
-            Err(_) => self.sasl_failed("Invalid base64 data"),
-            Ok(SaslResponse::Data(data)) => {
-                let Phase::Authorization {
-                    sasl: Some((mechanism, exchange)),
-                    ..
-                } = &mut self.phase
-                else {
-                    return;
-                };
-                let mechanism = *mechanism;
-                let step = exchange.respond(data.declassify());
-                self.sasl_step(mechanism, step);
-            }
-        }
-    }
-
-    fn sasl_step(&mut self, mechanism: Mechanism, step: Step) {
-        match step {
-            Step::Challenge(challenge) => self
-                .transmit
-                .write(|out| response::encode_continuation(out, &challenge)),
-            Step::Done(credentials) => self.login(AuthMethod::Sasl(mechanism), credentials),
-            Step::Failed(sasl::SaslError::UnexpectedInitialResponse) => {
-                self.sasl_failed("Mechanism does not take an initial response");
-            }
-            Step::Failed(_) => self.sasl_failed("Invalid authentication data"),
-        }
-    }
-
-    fn sasl_failed(&mut self, text: &str) {
-        self.phase = Phase::Authorization {
-            user: None,
-            sasl: None,
-        };
-        self.bad_command(text);
-    }
-
-    fn login(&mut self, method: AuthMethod, credentials: Credentials) {
-        self.phase = Phase::Authorization {
-            user: None,
-            sasl: None,
-        };
-        self.next_id += 1;
-        let id = self.next_id;
-        self.wait_for(Pending::Login {
+    /// Queues `event` and makes its request the one the session waits for.
+    fn wait_for(&mut self, id: RequestId, what: Waiting, event: Event) {
+        self.pending = Some(Pending {
             id,
-            method,
-            user: credentials.user().to_owned(),
+            since: self.now,
+            what,
         });
-        self.events.push_back(Event::Login(LoginRequest {
-            id,
-            credentials,
-            method,
-            utf8: self.utf8,
-        }));
+        self.events.push_back(event);
     }
 
-    fn plaintext_refused(&mut self) {
-        self.phase = Phase::Authorization {
-            user: None,
-            sasl: None,
-        };
-        self.good_command();
-        self.reply(
-            Indicator::Err,
-            Some(&ResponseCode::Auth),
-            "Plaintext authentication disallowed on non-secure connections",
-        );
+    /// `true` when `request` is the one the session waits for.
+    fn is_pending<R: Sealed>(&self, request: &R) -> bool {
+        self.pending
+            .as_ref()
+            .is_some_and(|p| p.id == request.id() && p.what.kind() == request.kind())
     }
 
-    fn stls(&mut self) {
-        if !self.config.stls && self.tls == Tls::Off {
-            return self.bad_command("STLS not available");
-        }
-        if self.tls != Tls::Off {
-            // RFC 2595 §4's example text.
-            return self.fail("Command not permitted when TLS active");
-        }
-        if self.utf8 {
-            // RFC 6856 §2.1: clients MUST NOT issue STLS after UTF8.
-            return self.fail("STLS not permitted after UTF8");
-        }
-        self.ok("Begin TLS negotiation");
-        self.phase = Phase::Authorization {
-            user: None,
-            sasl: None,
-        };
-        self.tls = Tls::Upgrading;
-        self.wait_for(Pending::Tls);
-        // Whatever followed STLS in plaintext is discarded, never executed.
-        self.input.clear();
-        self.events.push_back(Event::StartTls);
-    }
-
-    // ---- both states --------------------------------------------------
-
-    fn capa(&mut self) {
-        let mut capabilities = vec![Capability::Top];
-        let plaintext = self.plaintext_allowed();
-        if plaintext {
-            capabilities.push(Capability::User);
-        }
-        let mechanisms: Vec<String> = (self.config.mechanisms.iter())
-            .filter(|m| plaintext || !m.sends_plaintext_password())
-            .map(|m| m.name().to_owned())
-            .collect();
-        if !mechanisms.is_empty() {
-            capabilities.push(Capability::Sasl(mechanisms));
-        }
-        capabilities.extend([Capability::RespCodes, Capability::AuthRespCode]);
-        if let Some(seconds) = self.config.login_delay {
-            capabilities.push(Capability::LoginDelay {
-                seconds,
-                per_user: false,
-            });
-        }
-        capabilities.push(Capability::Pipelining);
-        if let Some(expire) = self.config.expire {
-            capabilities.push(Capability::Expire {
-                days: match expire {
-                    Expire::Never => None,
-                    Expire::Days(days) => Some(days),
-                },
-                per_user: false,
-            });
-        }
-        capabilities.push(Capability::Uidl);
-        // RFC 2595 §4: STLS is listed only where it is "permitted in the
-        // current state"; never over TLS or after UTF8 (RFC 6856 §2.1).
-        if self.config.stls
-            && self.tls == Tls::Off
-            && !self.utf8
-            && matches!(self.phase, Phase::Authorization { .. })
-        {
-            capabilities.push(Capability::Stls);
-        }
-        capabilities.extend([Capability::Utf8 { user: true }, Capability::Lang]);
-        if let Some(name) = &self.config.implementation {
-            capabilities.push(Capability::Implementation(name.to_string()));
-        }
-        // RFC 2449 §5's example text.
-        self.ok("Capability list follows");
-        self.transmit.write(|out| {
-            for capability in &capabilities {
-                capability.encode(out);
-            }
-            out.extend_from_slice(b".\r\n");
-        });
-    }
-
-    /// LANG (RFC 6856 §3). pobox's own texts exist in English only, so the
-    /// one language listed and accepted is `en`.
-    fn lang(&mut self, range: Option<&str>) {
-        match range {
-            None => {
-                self.ok("Language listing follows:");
-                self.transmit
-                    .write(|out| out.extend_from_slice(b"en English\r\n.\r\n"));
-            }
-            Some(range) if range == "*" || range.eq_ignore_ascii_case("en") => {
-                self.ok("en Language changed");
-            }
-            Some(range) => self.fail(&format!("invalid language {range}")),
-        }
-    }
-
-    fn quit(&mut self) {
-        self.good_command();
-        let left = match std::mem::replace(&mut self.phase, Phase::Update) {
-            Phase::Transaction { maildrop, .. } => {
-                let deleted = maildrop
-                    .deleted_indices()
-                    .into_iter()
-                    .filter_map(|i| Some((i, maildrop.info(i)?.uid.clone())))
-                    .collect();
-                (maildrop.totals().0, deleted)
-            }
-            _ => {
-                // RFC 1939 §4: QUIT in AUTHORIZATION does not enter UPDATE.
-                let text = format!("{} POP3 server signing off", self.config.hostname);
-                self.ok(&text);
-                return self.close(CloseReason::Quit);
-            }
-        };
-        self.next_id += 1;
-        let id = self.next_id;
-        self.wait_for(Pending::Commit { id, left: left.0 });
-        self.events.push_back(Event::Commit(CommitRequest {
-            id,
-            deleted: left.1,
-        }));
-    }
-
-    // ---- TRANSACTION --------------------------------------------------
-
-    fn maildrop(&self) -> Option<&Maildrop> {
-        match &self.phase {
-            Phase::Transaction { maildrop, .. } => Some(maildrop),
-            _ => None,
-        }
-    }
-
-    /// Looks a message number up, answering `-ERR` when it is not live.
-    fn live(&mut self, msg: u32) -> Option<(usize, MessageInfo)> {
-        let maildrop = self.maildrop()?;
-        let text = match maildrop.lookup(msg) {
-            Lookup::Live(index, info) => return Some((index, info.clone())),
-            Lookup::Deleted => format!("message {msg} already deleted"),
-            Lookup::NoSuchMessage => {
-                let n = maildrop.len();
-                format!(
-                    "no such message, only {n} message{} in maildrop",
-                    if n == 1 { "" } else { "s" }
-                )
-            }
-        };
-        self.fail(&text);
-        None
-    }
-
-    fn list(&mut self, msg: Option<u32>) {
-        // RFC 1939 §5: "+OK 2 messages (320 octets)" heads the scan listings.
-        let (count, size) = self.maildrop().map_or((0, 0), Maildrop::totals);
-        let heading = drop_summary(count, size);
-        self.listing(msg, &heading, |info| &info.size);
-    }
-
-    fn uidl(&mut self, msg: Option<u32>) {
-        // RFC 1939 §7's example heads the unique-id listings with a bare "+OK".
-        self.listing(msg, "", |info| &info.uid);
-    }
-
-    /// LIST and UIDL: `number SP field` for one message, or for all of them
-    /// as a multi-line response (RFC 1939 §5, §7), written straight into the
-    /// output.
-    fn listing(
-        &mut self,
-        msg: Option<u32>,
-        heading: &str,
-        field: impl for<'a> Fn(&'a MessageInfo) -> &'a dyn std::fmt::Display,
-    ) {
-        if let Some(msg) = msg {
-            if let Some((index, info)) = self.live(msg) {
-                self.ok(&format!("{} {}", index + 1, field(&info)));
-            }
-            return;
-        }
-        self.ok(heading);
-        let Phase::Transaction { maildrop, .. } = &self.phase else {
-            return;
-        };
-        self.transmit.write(|out| {
-            for (number, info) in maildrop.live() {
-                put_line(out, format_args!("{number} {}", field(info)));
-            }
-            out.extend_from_slice(b".\r\n");
-        });
-    }
-
-    fn retrieve(&mut self, msg: u32, lines: Option<u64>) {
-        let Some((index, info)) = self.live(msg) else {
-            return;
-        };
-        self.next_id += 1;
-        let id = self.next_id;
-        self.wait_for(Pending::Retrieve {
-            id,
-            lines,
-            size: info.size,
-        });
-        self.events.push_back(Event::Retrieve(RetrieveRequest {
-            id,
-            msg,
-            index,
-            uid: info.uid,
-            lines,
-            utf8: self.utf8,
-        }));
-    }
-
-    fn dele(&mut self, msg: u32) {
-        if let Some((index, _)) = self.live(msg) {
-            if let Phase::Transaction { maildrop, .. } = &mut self.phase {
-                maildrop.delete(index);
-            }
-            self.ok(&format!("message {msg} deleted"));
-        }
-    }
-
-    // ---- replies, limits, timers ----------------------------------------
-
-    /// The one place that writes a status line.
-    fn reply(&mut self, indicator: Indicator, code: Option<&ResponseCode>, text: &str) {
-        self.transmit
-            .write(|out| response::encode_status(out, indicator, code, text));
-    }
-
-    /// `+OK` to a valid command.
-    fn ok(&mut self, text: &str) {
-        self.good_command();
-        self.reply(Indicator::Ok, None, text);
-    }
-
-    /// `-ERR` to a valid command that failed (not a bad command).
-    fn fail(&mut self, text: &str) {
-        self.good_command();
-        self.reply(Indicator::Err, None, text);
-    }
-
-    fn good_command(&mut self) {
-        self.bad_commands = 0;
-    }
-
-    /// `-ERR` to a bad command: unknown, malformed, or in the wrong state.
-    /// Too many in a row close the session.
-    fn bad_command(&mut self, text: &str) {
-        self.bad_commands = self.bad_commands.saturating_add(1);
-        let limit = match self.phase {
-            Phase::Authorization { .. } => self.config.max_bad_commands_before_login,
-            _ => self.config.max_bad_commands_after_login,
-        };
-        if self.bad_commands >= limit {
-            self.reply(
-                Indicator::Err,
-                None,
-                "Too many bad commands, closing connection",
-            );
-            self.close(CloseReason::TooManyBadCommands);
+    /// Takes the pending request if `request` is it: the deliver step every
+    /// request kind starts with.
+    fn pending_for<R: Sealed>(&mut self, request: &R) -> Option<Waiting> {
+        if self.is_pending(request) {
+            self.pending.take().map(|p| p.what)
         } else {
-            self.reply(Indicator::Err, None, text);
+            None
         }
+    }
+
+    /// Client input or a host answer at `now`.
+    fn answered(&mut self, now: Instant) {
+        self.now = self.now.max(now);
+        self.idle_since = self.now;
     }
 
     fn close(&mut self, reason: CloseReason) {
@@ -1015,99 +478,11 @@ impl Session {
     fn phase_is_closed(&self) -> bool {
         matches!(self.phase, Phase::Closed)
     }
-
-    fn take_pending(&mut self, id: u64) -> Option<Pending> {
-        let matches = match &self.pending {
-            Some(Pending::Login { id: p, .. })
-            | Some(Pending::Retrieve { id: p, .. })
-            | Some(Pending::Commit { id: p, .. }) => *p == id,
-            _ => false,
-        };
-        if matches { self.pending.take() } else { None }
-    }
-
-    /// Client input or a host answer at `now`.
-    fn answered(&mut self, now: Instant) {
-        self.now = self.now.max(now);
-        self.idle_since = self.now;
-    }
-
-    /// Makes `request` the one the session waits for.
-    fn wait_for(&mut self, request: Pending) {
-        self.pending = Some(request);
-        self.pending_since = self.now;
-    }
-
-    /// The deadline for the host's answer to the pending request.
-    fn host_deadline(&self) -> Option<Instant> {
-        self.pending
-            .as_ref()
-            .map(|_| self.pending_since + self.config.host_timeout)
-    }
-
-    fn autologout_deadline(&self) -> Option<Instant> {
-        match (&self.phase, &self.pending, &self.held) {
-            (Phase::Authorization { .. } | Phase::Transaction { .. }, None, None) => {
-                Some(self.idle_since + self.config.autologout)
-            }
-            _ => None,
-        }
-    }
-
-    /// The host did not answer in time: answer for it.
-    fn host_timed_out(&mut self) {
-        let temp = Some(&ResponseCode::SysTemp);
-        match self.pending.take() {
-            Some(Pending::Login { .. }) => {
-                self.reply(Indicator::Err, temp, "Authentication service unavailable");
-            }
-            Some(Pending::Retrieve { .. }) => {
-                self.reply(Indicator::Err, temp, "Message temporarily unavailable");
-            }
-            Some(Pending::Commit { .. }) => {
-                self.reply(Indicator::Err, None, "some deleted messages not removed");
-                self.close(CloseReason::HostTimeout);
-            }
-            Some(Pending::Tls) => self.close(CloseReason::HostTimeout),
-            None => {}
-        }
-    }
 }
 
-/// The host's 16 random octets as two numbers.
-fn nonce_halves(random: &[u8; 16]) -> [u64; 2] {
-    let mut high = [0u8; 8];
-    let mut low = [0u8; 8];
-    high.copy_from_slice(&random[..8]);
-    low.copy_from_slice(&random[8..]);
-    [u64::from_be_bytes(high), u64::from_be_bytes(low)]
-}
-
+/// The refusal of an answer to a request that is not pending.
 fn not_pending<R>(request: R) -> AnswerError<R> {
-    AnswerError {
-        request,
-        kind: UsageError::NotPending,
-    }
-}
-
-/// "2 messages (320 octets)", as RFC 1939 §5 and §10 word it.
-fn drop_summary(count: usize, size: u64) -> String {
-    let plural = if count == 1 { "" } else { "s" };
-    format!("{count} message{plural} ({size} octets)")
-}
-
-/// The one mapping from command syntax errors to reply texts.
-fn command_error_text(error: CommandError) -> &'static str {
-    match error {
-        CommandError::Empty | CommandError::UnknownCommand => "Unknown command",
-        CommandError::Nul => "NUL octet in command",
-        CommandError::BareCr => "Bare CR in command",
-        CommandError::MissingArgument(_) => "Missing argument",
-        CommandError::TooManyArguments(_) => "Too many arguments",
-        CommandError::Syntax(_) => "Malformed arguments",
-        CommandError::InvalidNumber(_) => "Invalid number",
-        CommandError::InvalidUtf8(_) => "Invalid UTF-8",
-    }
+    AnswerError::new(request, UsageError::NotPending)
 }
 
 #[cfg(test)]
