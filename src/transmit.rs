@@ -15,7 +15,7 @@ use std::io::IoSlice;
 /// Status lines, listings and untagged responses are small and live in one growing
 /// buffer; message bodies are the host's `Bytes`, referenced rather than copied (POP3
 /// byte-stuffing and the CR before a bare LF are static inserts between slices).
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Transmit {
     queue: VecDeque<Chunk>,
     /// Small writes made after the last queued chunk.
@@ -23,7 +23,6 @@ pub struct Transmit {
     remaining: usize,
 }
 
-#[derive(Debug)]
 enum Chunk {
     Bytes(Bytes),
     Body(Stuffed),
@@ -67,6 +66,16 @@ impl Chunk {
             Chunk::Body(s) => s.chunks_vectored(dst),
             Chunk::Wire(w) => w.chunks_vectored(dst),
         }
+    }
+}
+
+impl std::fmt::Debug for Transmit {
+    /// Sizes only: the output holds message bodies and whatever the client was told.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transmit")
+            .field("remaining", &self.remaining)
+            .field("chunks", &self.queue.len())
+            .finish()
     }
 }
 

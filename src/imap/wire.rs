@@ -21,7 +21,7 @@ const EDIT_WINDOW: usize = 512;
 const NUL_REPLACEMENT: &[u8] = b"\x80";
 
 /// A window of the wire form of some message bytes (see the module docs).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct WireBody {
     bytes: Bytes,
     /// Next raw octet to send.
@@ -96,6 +96,15 @@ fn raw_at(body: &[u8], mut raw: usize, mut wire: u64, target: u64) -> (usize, bo
         raw += 1;
     }
     (raw, false)
+}
+
+impl std::fmt::Debug for WireBody {
+    /// Sizes only, never the message.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WireBody")
+            .field("remaining", &self.remaining)
+            .finish_non_exhaustive()
+    }
 }
 
 impl WireBody {

@@ -178,7 +178,11 @@ impl Session {
                 self.user = Some(request.user().to_owned());
                 self.auth_failures = 0;
                 let code = self.capability_code();
-                self.tagged_ok(&tag, code, "LOGIN completed");
+                let done = match request.method() {
+                    AuthMethod::Login => "LOGIN completed",
+                    AuthMethod::Sasl(_) => "AUTHENTICATE completed",
+                };
+                self.tagged_ok(&tag, code, done);
             }
             Err(rejection) => {
                 let (code, s) = match rejection {
@@ -197,6 +201,7 @@ impl Session {
                 // Held back: the same delay whether the user exists or not, and no further
                 // command is read meanwhile.
                 self.auth_failures = self.auth_failures.saturating_add(1);
+                self.bad_commands = 0;
                 let mut held =
                     Session::detached_status(&tag, crate::imap::StatusKind::No, Some(code), s);
                 if self.config.auth_failure_delay.is_zero() {

@@ -497,6 +497,9 @@ impl View {
             self.expunged.remove(u);
             self.dirty.remove(u);
         }
+        // A new message the client has not heard of yet may be among them: it is never
+        // announced.
+        self.arrived.retain(|a| !uids.contains(&a.uid));
         self.remove(&seqs);
         seqs.iter()
             .enumerate()
@@ -602,6 +605,10 @@ mod tests {
         v.arrive(15, NO_FLAGS, false);
         assert_eq!(v.release(false), [Update::Exists(4), Update::Recent(1)]);
         assert_eq!(v.release(true), [Update::Expunge(1)]);
+        // An expunge this session asked for may take a message it was not yet told of.
+        v.arrive(16, NO_FLAGS, false);
+        assert_eq!(v.remove_uids(&[16, 12]), [1]);
+        assert_eq!(v.release(true), []);
     }
 
     #[test]
