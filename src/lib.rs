@@ -12,10 +12,16 @@
 //! |---------|---------|-----|
 //! | codec   | [`pop3::command`], [`pop3::response`], [`imap`] | parse and encode, no state |
 //! | helpers | [`sasl`], [`mime`] | SASL exchanges, message structure |
-//! | session | [`pop3::server`] | protocol state machines |
+//! | session | [`pop3::server`], [`imap::server`] | protocol state machines |
 //!
 //! The crate reads no clock: every method that needs the time takes an
-//! [`Instant`] from the caller.
+//! [`Instant`] from the caller. Both sessions hand out their output as one
+//! type, [`Transmit`], and take every answer through one method,
+//! `Session::answer(request, answer, now)`, whose answer type is checked per
+//! request kind; a refused answer gives its request back in [`AnswerError`].
+//!
+//! For an IMAP server, [`imap::server`] has the embedding example: a session,
+//! an in-memory mailbox, and the host loop around them.
 //!
 //! # Embedding a POP3 server
 //!

@@ -50,6 +50,7 @@ pub enum StoreKind {
 
 /// The command after its tag. `uid: true` is the `UID` prefix (RFC 3501 §6.4.8).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CommandBody {
     /// `CAPABILITY` (§6.1.1).
     Capability,

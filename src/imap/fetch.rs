@@ -80,6 +80,7 @@ pub struct Partial {
 
 /// `fetch-att` (RFC 3501 §9).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FetchAttribute {
     /// `ENVELOPE`.
     Envelope,
@@ -149,6 +150,7 @@ impl FetchItems {
 /// One item of `msg-att` in a FETCH response (RFC 3501 §7.4.2, §9 `msg-att-dynamic`,
 /// `msg-att-static`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MessageDataItem {
     /// `FLAGS (flag-fetch ...)`.
     Flags(Vec<FlagFetch>),

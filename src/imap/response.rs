@@ -38,6 +38,7 @@ pub enum GreetingKind {
 /// Any server response other than a greeting (`continue-req`, `response-data`,
 /// `response-tagged`, `response-fatal`; RFC 3501 §9).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Response {
     /// A status response, tagged or untagged (`resp-cond-state`, `resp-cond-bye`).
     Status(StatusResponse),
@@ -91,6 +92,7 @@ pub enum Continue {
 /// `resp-text-code` (RFC 3501 §7.1, §9) plus the codes of RFC 4315 (UIDPLUS), RFC 5530 and
 /// `TOOBIG` (RFC 4469 §4, used by RFC 7888 §5).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Code {
     /// `ALERT`.
     Alert,
@@ -266,6 +268,7 @@ pub struct NamespaceDescription {
 
 /// Untagged data (RFC 3501 §7.2-§7.4, RFC 2342, RFC 5161, RFC 2971).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Data {
     /// `capability-data` (§7.2.1).
     Capability(Vec<Atom>),

@@ -7,6 +7,7 @@ use super::sequence::SequenceSet;
 /// One `search-key` (RFC 3501 §9). Nesting (`NOT`, `OR`, parentheses) is bounded by
 /// [`Limits::max_depth`](super::Limits::max_depth) when parsed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SearchKey {
     /// `ALL`.
     All,
