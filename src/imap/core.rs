@@ -24,6 +24,9 @@ impl ValueError {
     }
 }
 
+/// Octets of a string that `Debug` shows.
+const DEBUG_PREFIX: usize = 64;
+
 macro_rules! bytes_newtype_common {
     ($ty:ident) => {
         impl $ty {
@@ -55,13 +58,22 @@ macro_rules! bytes_newtype_common {
         }
 
         impl fmt::Debug for $ty {
+            /// The first [`DEBUG_PREFIX`] octets and the length: a string may be a message
+            /// of megabytes (a FETCH's body, an APPEND), which logs must not carry whole.
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(
-                    f,
-                    "{}({:?})",
-                    stringify!($ty),
-                    String::from_utf8_lossy(&self.0)
-                )
+                let shown = self.0.get(..DEBUG_PREFIX).unwrap_or(&self.0);
+                let text = String::from_utf8_lossy(shown);
+                if shown.len() == self.0.len() {
+                    write!(f, "{}({:?})", stringify!($ty), text)
+                } else {
+                    write!(
+                        f,
+                        "{}({:?}.., {} octets)",
+                        stringify!($ty),
+                        text,
+                        self.0.len()
+                    )
+                }
             }
         }
 
@@ -333,6 +345,20 @@ mod tests {
         assert!(Text::try_from("").is_err());
         assert!(Literal::new(&b"a\0"[..], LiteralMode::Sync).is_err());
         assert!(Literal::new_binary(&b"a\0"[..], LiteralMode::Sync).is_ok());
+    }
+
+    /// Issue 9 hygiene: `Debug` of a megabyte string shows its start and length, not the
+    /// megabyte.
+    #[test]
+    fn debug_of_a_long_string_is_short() {
+        let big = IString::new(vec![b'm'; 1 << 20]).unwrap();
+        let shown = format!("{big:?}");
+        assert!(shown.len() < 120, "{shown}");
+        assert!(shown.ends_with(", 1048576 octets)"), "{shown}");
+        assert_eq!(
+            format!("{:?}", IString::try_from("hi").unwrap()),
+            "IString(\"hi\")"
+        );
     }
 
     /// Found by the `imap_value_roundtrip` fuzz target: `* PREAUTH x ~{3}` made a reader
