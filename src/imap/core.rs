@@ -58,7 +58,7 @@ macro_rules! bytes_newtype_common {
         }
 
         impl fmt::Debug for $ty {
-            /// The first [`DEBUG_PREFIX`] octets and the length: a string may be a message
+            /// The first 64 octets and the length: a string may be a message
             /// of megabytes (a FETCH's body, an APPEND), which logs must not carry whole.
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 let shown = self.0.get(..DEBUG_PREFIX).unwrap_or(&self.0);
