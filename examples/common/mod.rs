@@ -8,6 +8,7 @@
 //!
 //! | module | job |
 //! |--------|-----|
+//! | [`mailstore`] | the store trait both servers stand on: accounts, folders, messages, changes |
 //! | [`store`] | `--mail maildir:PATH/%u` / `mbox:PATH/%u`: open a user's maildrop, list, read, commit |
 //! | [`maildir`] | the Maildir format (new/ → cur/, flags in the `:2,` info suffix) |
 //! | [`mbox`] | the mbox spool (`/var/mail/USER`): From_ lines, mboxrd quoting, locking |
@@ -28,6 +29,7 @@ pub mod flags;
 pub mod from_line;
 pub mod lock;
 pub mod maildir;
+pub mod mailstore;
 pub mod mbox;
 pub mod store;
 pub mod tls;
