@@ -199,8 +199,10 @@ impl Config {
     }
 
     /// Octets of received input held before [`wants_read`](super::Session::wants_read)
-    /// says stop (default 256 KiB, at least the longest line). Pipelined commands wait here;
-    /// feeding past it closes the session with `* BYE`.
+    /// says stop (default 256 KiB, at least 16 KiB). Pipelined commands wait here; feeding
+    /// past it closes the session with `* BYE`. A single command being received may grow
+    /// past it up to its own limits ([`max_line`](Self::max_line) plus the literal limit it
+    /// was accepted under): it cannot be framed before it is whole.
     pub fn max_buffered_input(&mut self, octets: usize) -> &mut Self {
         self.max_buffered_input = octets.max(16 * 1024);
         self

@@ -115,6 +115,12 @@ impl Input {
         self.streaming = 0;
     }
 
+    /// `true` when everything held belongs to the command being framed (so only more
+    /// input can move it on).
+    pub(crate) fn all_in_current_command(&self) -> bool {
+        self.streaming == 0 && self.framer.scanned() >= self.buf.len()
+    }
+
     /// Octets held.
     pub(crate) fn buffered(&self) -> usize {
         self.buf.len()

@@ -426,7 +426,7 @@ impl Session {
         }
         self.activity(now);
         self.run();
-        if self.input.buffered() >= self.config.max_buffered_input {
+        if !self.input_has_room() {
             self.bye(None, "Too much input without reading the output");
             return self.close(CloseReason::InputOverflow);
         }
@@ -575,9 +575,15 @@ impl Session {
     /// a TLS handshake is pending, or enough input is already waiting.
     #[must_use]
     pub fn wants_read(&self) -> bool {
-        !self.closed
-            && self.tls != Tls::Upgrading
-            && self.input.buffered() < self.config.max_buffered_input
+        !self.closed && self.tls != Tls::Upgrading && self.input_has_room()
+    }
+
+    /// Input may be read: less than [`Config::max_buffered_input`] is waiting, or all of it
+    /// is the command being received, which cannot be framed before the rest arrives (its
+    /// size is bounded by the line and literal limits it was accepted under).
+    fn input_has_room(&self) -> bool {
+        self.input.buffered() < self.config.max_buffered_input
+            || (self.job.is_none() && self.input.all_in_current_command())
     }
 
     // ---- getters --------------------------------------------------------------------------
@@ -618,6 +624,11 @@ impl Session {
     /// Works through received input and running jobs until something blocks: a host
     /// answer, a failed-login delay, no input, or a full output.
     fn run(&mut self) {
+        // During IDLE the client hears of changes as soon as there is room (RFC 2177 §3),
+        // including those staged while the output was full.
+        if matches!(self.job, Some(Job::Idle { .. })) && !self.output_full() {
+            self.release_updates(true);
+        }
         while !self.closed && self.held.is_none() && !self.output_full() {
             let progressed = match &self.job {
                 Some(Job::Host(_)) => false,

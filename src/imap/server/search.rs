@@ -12,93 +12,149 @@ use std::collections::VecDeque;
 
 use crate::Instant;
 use crate::answer::{AnswerError, RequestId, UsageError};
-use crate::imap::{Code, DateTime, Flag, IString, SearchKey, Tag};
+use crate::imap::{Code, Date, DateTime, Flag, IString, SearchKey, SequenceSet, Tag};
 use crate::mime::{Message, search};
 
 use super::event::{Event, MessageError, MessageRequest, SearchAnswer, SearchRequest, UidSet};
 use super::fetch::{Cursor, Slot};
-use super::flags::FlagTable;
 use super::sets::SeqRanges;
 use super::view::View;
 use super::{Job, Session};
 
-/// What is known of one message before its data is read.
-struct Facts<'a> {
-    seq: u32,
-    uid: u32,
-    view: &'a View,
-    table: &'a FlagTable,
+/// A search key compiled against the view once per SEARCH: sequence and UID sets resolved
+/// into sorted ranges (looked up by bisection, so a set of 10,000 elements costs each
+/// message a few comparisons), flags as the view's own, text keys kept for
+/// [`mime::search`](crate::mime::search).
+#[derive(Debug)]
+enum Key {
+    Const(bool),
+    /// The message has (or, `false`, lacks) the flag.
+    Flag(Flag, bool),
+    Recent(bool),
+    /// `NEW`: recent and unseen.
+    New,
+    Seqs(SeqRanges),
+    Uids(SeqRanges),
+    Before(Date),
+    On(Date),
+    Since(Date),
+    Larger(u32),
+    Smaller(u32),
+    /// A key that reads the message (headers, body, the Date: field).
+    Text(SearchKey),
+    Not(Box<Key>),
+    Or(Box<Key>, Box<Key>),
+    And(Vec<Key>),
 }
 
-impl Facts<'_> {
-    fn has(&self, flag: &Flag) -> bool {
-        self.table.has(self.view.flags(self.seq), flag)
+/// Sorted, merged inclusive ranges of `set` with `*` as `largest`.
+fn ranges(set: &SequenceSet, largest: u32) -> SeqRanges {
+    let mut v: SeqRanges = set.items().iter().map(|s| s.bounds(largest)).collect();
+    v.sort_unstable();
+    let mut out: SeqRanges = Vec::with_capacity(v.len());
+    for (a, b) in v {
+        match out.last_mut() {
+            Some((_, end)) if a <= end.saturating_add(1) => *end = (*end).max(b),
+            _ => out.push((a, b)),
+        }
     }
-
-    fn recent(&self) -> bool {
-        self.view.is_recent(self.seq)
-    }
+    out
 }
 
-/// The internal date and size of a message (for date and size keys).
-#[derive(Clone, Copy)]
-struct Meta {
-    date: DateTime,
-    size: u32,
+fn in_ranges(r: &[(u32, u32)], n: u32) -> bool {
+    let i = r.partition_point(|&(_, b)| b < n);
+    r.get(i).is_some_and(|&(a, _)| a <= n)
 }
 
-/// `key` judged from `facts` (and `meta` when given): `None` when the message's data
-/// decides it.
-fn judge(key: &SearchKey, facts: &Facts<'_>, meta: Option<Meta>, depth: usize) -> Option<bool> {
-    use SearchKey as K;
-    if depth > search::MAX_KEY_DEPTH {
-        return Some(false);
+impl Key {
+    fn compile(key: &SearchKey, view: &View, depth: usize) -> Key {
+        use SearchKey as K;
+        if depth > search::MAX_KEY_DEPTH {
+            return Key::Const(false);
+        }
+        let sub = |k: &SearchKey| Box::new(Key::compile(k, view, depth + 1));
+        match key {
+            K::All => Key::Const(true),
+            K::Answered => Key::Flag(Flag::Answered, true),
+            K::Deleted => Key::Flag(Flag::Deleted, true),
+            K::Draft => Key::Flag(Flag::Draft, true),
+            K::Flagged => Key::Flag(Flag::Flagged, true),
+            K::Seen => Key::Flag(Flag::Seen, true),
+            K::Unanswered => Key::Flag(Flag::Answered, false),
+            K::Undeleted => Key::Flag(Flag::Deleted, false),
+            K::Undraft => Key::Flag(Flag::Draft, false),
+            K::Unflagged => Key::Flag(Flag::Flagged, false),
+            K::Unseen => Key::Flag(Flag::Seen, false),
+            K::Keyword(k) => Key::Flag(Flag::Keyword(k.clone()), true),
+            K::Unkeyword(k) => Key::Flag(Flag::Keyword(k.clone()), false),
+            K::Recent => Key::Recent(true),
+            K::Old => Key::Recent(false),
+            K::New => Key::New,
+            K::SequenceSet(set) => Key::Seqs(ranges(set, view.len())),
+            K::Uid(set) => Key::Uids(ranges(set, view.last_uid())),
+            K::Before(d) => Key::Before(*d),
+            K::On(d) => Key::On(*d),
+            K::Since(d) => Key::Since(*d),
+            K::Larger(n) => Key::Larger(*n),
+            K::Smaller(n) => Key::Smaller(*n),
+            K::Not(k) => Key::Not(sub(k)),
+            K::Or(a, b) => Key::Or(sub(a), sub(b)),
+            K::And(keys) => Key::And(
+                keys.iter()
+                    .map(|k| Key::compile(k, view, depth + 1))
+                    .collect(),
+            ),
+            other => Key::Text(other.clone()),
+        }
     }
-    let flag = |f: Flag| Some(facts.has(&f));
-    Some(match key {
-        K::All => true,
-        K::Answered => return flag(Flag::Answered),
-        K::Deleted => return flag(Flag::Deleted),
-        K::Draft => return flag(Flag::Draft),
-        K::Flagged => return flag(Flag::Flagged),
-        K::Seen => return flag(Flag::Seen),
-        K::Unanswered => !facts.has(&Flag::Answered),
-        K::Undeleted => !facts.has(&Flag::Deleted),
-        K::Undraft => !facts.has(&Flag::Draft),
-        K::Unflagged => !facts.has(&Flag::Flagged),
-        K::Unseen => !facts.has(&Flag::Seen),
-        K::Keyword(k) => facts.has(&Flag::Keyword(k.clone())),
-        K::Unkeyword(k) => !facts.has(&Flag::Keyword(k.clone())),
-        K::Recent => facts.recent(),
-        K::New => facts.recent() && !facts.has(&Flag::Seen),
-        K::Old => !facts.recent(),
-        K::SequenceSet(set) => set.contains(facts.seq, facts.view.len()),
-        K::Uid(set) => set.contains(facts.uid, facts.view.last_uid()),
-        K::Before(d) => meta?.date.date() < *d,
-        K::On(d) => meta?.date.date() == *d,
-        K::Since(d) => meta?.date.date() >= *d,
-        K::Larger(n) => meta?.size > *n,
-        K::Smaller(n) => meta?.size < *n,
-        K::Not(k) => !judge(k, facts, meta, depth + 1)?,
-        K::Or(a, b) => match (
-            judge(a, facts, meta, depth + 1),
-            judge(b, facts, meta, depth + 1),
-        ) {
-            (Some(true), _) | (_, Some(true)) => true,
-            (Some(false), Some(false)) => false,
-            _ => return None,
-        },
-        K::And(keys) => return all(keys, facts, meta, depth + 1),
-        // Text and Date: header keys need the message.
-        _ => return None,
-    })
+
+    /// Whether reading the message text is needed (not only its date and size).
+    fn needs_bytes(&self) -> bool {
+        match self {
+            Key::Text(_) => true,
+            Key::Not(k) => k.needs_bytes(),
+            Key::Or(a, b) => a.needs_bytes() || b.needs_bytes(),
+            Key::And(keys) => keys.iter().any(Key::needs_bytes),
+            _ => false,
+        }
+    }
+
+    /// The key judged for one message: `None` when data it does not have decides it.
+    fn judge(&self, m: &Facts<'_>) -> Option<bool> {
+        Some(match self {
+            Key::Const(b) => *b,
+            Key::Flag(flag, has) => m.view.table.has(m.view.flags(m.seq), flag) == *has,
+            Key::Recent(r) => m.view.is_recent(m.seq) == *r,
+            Key::New => {
+                m.view.is_recent(m.seq) && !m.view.table.has(m.view.flags(m.seq), &Flag::Seen)
+            }
+            Key::Seqs(r) => in_ranges(r, m.seq),
+            Key::Uids(r) => in_ranges(r, m.uid),
+            Key::Before(d) => m.meta?.date.date() < *d,
+            Key::On(d) => m.meta?.date.date() == *d,
+            Key::Since(d) => m.meta?.date.date() >= *d,
+            Key::Larger(n) => m.meta?.size > *n,
+            Key::Smaller(n) => m.meta?.size < *n,
+            Key::Text(key) => {
+                let (message, ctx) = m.text.as_ref()?;
+                search::matches(key, message, ctx)
+            }
+            Key::Not(k) => !k.judge(m)?,
+            Key::Or(a, b) => match (a.judge(m), b.judge(m)) {
+                (Some(true), _) | (_, Some(true)) => true,
+                (Some(false), Some(false)) => false,
+                _ => return None,
+            },
+            Key::And(keys) => return all(keys, m),
+        })
+    }
 }
 
 /// All of `keys`: false as soon as one is false, unknown if one is unknown.
-fn all(keys: &[SearchKey], facts: &Facts<'_>, meta: Option<Meta>, depth: usize) -> Option<bool> {
+fn all(keys: &[Key], m: &Facts<'_>) -> Option<bool> {
     let mut known = true;
     for k in keys {
-        match judge(k, facts, meta, depth) {
+        match k.judge(m) {
             Some(false) => return Some(false),
             Some(true) => {}
             None => known = false,
@@ -107,26 +163,21 @@ fn all(keys: &[SearchKey], facts: &Facts<'_>, meta: Option<Meta>, depth: usize) 
     known.then_some(true)
 }
 
-/// Whether any of `keys` reads the message text (not only its date and size).
-fn needs_bytes(keys: &[SearchKey]) -> bool {
-    use SearchKey as K;
-    keys.iter().any(|k| match k {
-        K::Bcc(_)
-        | K::Body(_)
-        | K::Cc(_)
-        | K::From(_)
-        | K::Header(..)
-        | K::Subject(_)
-        | K::Text(_)
-        | K::To(_)
-        | K::SentBefore(_)
-        | K::SentOn(_)
-        | K::SentSince(_) => true,
-        K::Not(k) => needs_bytes(std::slice::from_ref(k)),
-        K::Or(a, b) => needs_bytes(std::slice::from_ref(a)) || needs_bytes(std::slice::from_ref(b)),
-        K::And(keys) => needs_bytes(keys),
-        _ => false,
-    })
+/// What is known of one message: always its place in the view; its date and size and its
+/// text once the host has handed them.
+struct Facts<'a> {
+    seq: u32,
+    uid: u32,
+    view: &'a View,
+    meta: Option<Meta>,
+    text: Option<(Message, search::MessageContext<'a>)>,
+}
+
+/// The internal date and size of a message (for date and size keys).
+#[derive(Clone, Copy)]
+struct Meta {
+    date: DateTime,
+    size: u32,
 }
 
 #[derive(Debug)]
@@ -142,7 +193,9 @@ enum Stage {
 pub(super) struct SearchJob {
     pub(super) tag: Tag,
     uid: bool,
+    /// The keys as sent (for the host's [`SearchRequest`]) and compiled.
     criteria: Vec<SearchKey>,
+    keys: Vec<Key>,
     bytes: bool,
     stage: Stage,
     /// Messages decided so far (sequence numbers).
@@ -197,6 +250,7 @@ impl Session {
             return;
         };
         let view = &selected.view;
+        let keys: Vec<Key> = criteria.iter().map(|k| Key::compile(k, view, 0)).collect();
         let mut matches = Vec::new();
         let mut candidates: SeqRanges = Vec::new();
         let mut candidate_uids = UidSet::default();
@@ -208,9 +262,10 @@ impl Session {
                 seq,
                 uid,
                 view,
-                table: &view.table,
+                meta: None,
+                text: None,
             };
-            match all(&criteria, &facts, None, 0) {
+            match all(&keys, &facts) {
                 Some(true) => matches.push(seq),
                 Some(false) => {}
                 None => {
@@ -222,11 +277,12 @@ impl Session {
                 }
             }
         }
-        let bytes = needs_bytes(&criteria);
+        let bytes = keys.iter().any(Key::needs_bytes);
         let mut job = SearchJob {
             tag,
             uid,
             criteria,
+            keys,
             bytes,
             stage: Stage::Evaluate,
             matches,
@@ -278,7 +334,7 @@ impl Session {
                 if let Some(selected) = self.selected.as_ref() {
                     for uid in uids {
                         if let Some(seq) = selected.view.uids().seq(uid) {
-                            if job.candidates.iter().any(|&(a, b)| (a..=b).contains(&seq)) {
+                            if in_ranges(&job.candidates, seq) {
                                 job.matches.push(seq);
                             }
                         }
@@ -369,46 +425,41 @@ impl Session {
         if view.uid(slot.seq) != Some(slot.uid) {
             return;
         }
-        let matched = match &data.bytes {
-            Some(bytes) => {
-                let message = Message::parse(bytes.clone());
-                let flags = view.table.flags(view.flags(slot.seq));
-                let ctx = search::MessageContext {
-                    seq: slot.seq,
-                    uid: slot.uid,
-                    largest_seq: view.len(),
-                    largest_uid: view.last_uid(),
-                    flags: &flags,
-                    recent: view.is_recent(slot.seq),
-                    internal_date: data.internal_date,
-                };
-                job.criteria
-                    .iter()
-                    .all(|k| search::matches(k, &message, &ctx))
-            }
-            None if job.bytes => {
-                job.unavailable = true;
-                return;
-            }
-            None => {
-                let facts = Facts {
-                    seq: slot.seq,
-                    uid: slot.uid,
-                    view,
-                    table: &view.table,
-                };
-                let meta = data.size.map(|size| Meta {
-                    date: data.internal_date,
-                    size,
-                });
-                match all(&job.criteria, &facts, meta, 0) {
-                    Some(m) => m,
-                    None => {
-                        job.unavailable = true;
-                        return;
-                    }
-                }
-            }
+        if data.bytes.is_none() && job.bytes {
+            job.unavailable = true;
+            return;
+        }
+        let flags = view.table.flags(view.flags(slot.seq));
+        let text = data.bytes.as_ref().map(|bytes| {
+            let ctx = search::MessageContext {
+                seq: slot.seq,
+                uid: slot.uid,
+                largest_seq: view.len(),
+                largest_uid: view.last_uid(),
+                flags: &flags,
+                recent: view.is_recent(slot.seq),
+                internal_date: data.internal_date,
+            };
+            (Message::parse(bytes.clone()), ctx)
+        });
+        // The size: the host's, or counted from the bytes.
+        let size = data.size.or_else(|| {
+            text.as_ref()
+                .map(|(m, _)| u32::try_from(m.rfc822_size()).unwrap_or(u32::MAX))
+        });
+        let facts = Facts {
+            seq: slot.seq,
+            uid: slot.uid,
+            view,
+            meta: size.map(|size| Meta {
+                date: data.internal_date,
+                size,
+            }),
+            text,
+        };
+        let Some(matched) = all(&job.keys, &facts) else {
+            job.unavailable = true;
+            return;
         };
         if matched {
             job.matches.push(slot.seq);
