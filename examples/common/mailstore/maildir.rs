@@ -1326,7 +1326,12 @@ fn maildir_sort_cmp(a: &str, b: &str) -> std::cmp::Ordering {
             .bytes()
             .position(|b| !b.is_ascii_digit())
             .unwrap_or(s.len());
-        (s[..end].parse().unwrap_or(0), &s[end..])
+        (
+            s[..end]
+                .parse()
+                .unwrap_or(if end == 0 { 0 } else { u64::MAX }),
+            &s[end..],
+        )
     }
     fn usecs(rest: &str) -> Option<u64> {
         let part = rest.strip_prefix('.')?;

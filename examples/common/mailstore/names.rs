@@ -15,8 +15,9 @@
 //!   a parent directory;
 //! * `/` anywhere (no absolute paths, no subdirectories), NUL and every control
 //!   character, and the LIST wildcards `*` and `%`;
-//! * a first level that is a Maildir internal (`cur`, `new`, `tmp`) or the name of a
-//!   Dovecot or pobox file ([`RESERVED`]), compared case-insensitively;
+//! * a first level that is a Maildir internal (`cur`, `new`, `tmp`, case-sensitive as in
+//!   Dovecot's `maildir_is_internal_name`: `New` is a fine folder), and names of Dovecot
+//!   or pobox files ([`RESERVED`]), compared case-insensitively;
 //! * over-long names: a level longer than 255 octets (Dovecot's limit), or a directory
 //!   name longer than 255 octets (`NAME_MAX`) once encoded.
 //!
@@ -34,14 +35,12 @@ const NAME_MAX: usize = 255;
 /// Dovecot's limit on one level of a name (`MAILBOX_MAX_HIERARCHY_NAME_LENGTH`).
 const LEVEL_MAX: usize = 255;
 
-/// First levels that would name a Maildir internal or a file Dovecot or pobox keeps in
-/// the Maildir root, compared case-insensitively. (A folder is a `.`-directory and so
+/// Names (whole, or as the first level) of Maildir internals and of files Dovecot or
+/// pobox keeps in a Maildir, compared case-insensitively; so are `dovecot.index*`,
+/// `dovecot.list.index*` and `dovecot-uidvalidity.*`. (A folder is a `.`-directory and so
 /// cannot overwrite these files; they are refused so that no folder's name can be
 /// confused with them by tools that list the Maildir.)
 pub const RESERVED: &[&str] = &[
-    "cur",
-    "new",
-    "tmp",
     "dovecot-uidlist",
     "dovecot-keywords",
     "dovecot-uidvalidity",
@@ -96,15 +95,16 @@ impl MailboxName {
         if levels[0].eq_ignore_ascii_case("INBOX") {
             levels[0] = "INBOX".to_owned();
         }
-        if levels.len() > 1 || levels[0] != "INBOX" {
-            let first = &levels[0];
-            if RESERVED.iter().any(|r| first.eq_ignore_ascii_case(r))
-                || first
-                    .to_ascii_lowercase()
-                    .starts_with("dovecot-uidvalidity.")
-            {
-                return invalid("names a Maildir internal or a Dovecot/pobox file");
-            }
+        let whole = name.to_ascii_lowercase();
+        let first = levels[0].to_ascii_lowercase();
+        if ["cur", "new", "tmp"].contains(&levels[0].as_str())
+            || RESERVED.contains(&whole.as_str())
+            || RESERVED.contains(&first.as_str())
+            || whole.starts_with("dovecot-uidvalidity.")
+            || whole.starts_with("dovecot.index")
+            || whole.starts_with("dovecot.list.index")
+        {
+            return invalid("names a Maildir internal or a Dovecot/pobox file");
         }
         let parsed = MailboxName { levels };
         if !parsed.is_inbox() && parsed.dir_name().len() > NAME_MAX {
