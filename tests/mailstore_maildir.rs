@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -649,7 +649,7 @@ fn rfc3501_2_3_2_system_flags_are_info_letters() {
         (Flag::Seen, "S"),
         (Flag::Deleted, "T"),
     ] {
-        let uid = f.append("INBOX", ONE, &[flag.clone()]);
+        let uid = f.append("INBOX", ONE, std::slice::from_ref(&flag));
         let inbox = f.account.open("INBOX", OpenMode::ReadOnly).unwrap();
         assert_eq!(meta(&*inbox, uid).flags, [flag]);
         let name = f
@@ -917,6 +917,7 @@ fn sessions_in_two_processes_see_each_others_changes() {
             "--quiet",
         ])
         .env("POBOX_TEST_OTHER_PROCESS", f.dir.path())
+        .stdout(Stdio::null())
         .status()
         .unwrap();
     assert!(status.success());
@@ -1012,6 +1013,7 @@ fn the_polling_fallback_ticks_changed() {
     let status = Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "the_polling_fallback_ticks_changed", "--quiet"])
         .env("POBOX_TEST_POLLING", "1")
+        .stdout(Stdio::null())
         .status()
         .unwrap();
     assert!(status.success());
@@ -1066,6 +1068,7 @@ fn many_sessions_share_one_inotify_and_one_watch_per_folder() {
             "--quiet",
         ])
         .env("POBOX_TEST_WATCHES", "1")
+        .stdout(Stdio::null())
         .status()
         .unwrap();
     assert!(status.success());
@@ -1291,12 +1294,12 @@ fn kill9_child() {
     kill_child(&op, Path::new(&dir));
 }
 
+/// Each folder's UIDVALIDITY and (base, UID) records before the operation.
+type Before = HashMap<String, (u32, Vec<(String, u32)>)>;
+
 /// Message-IDs in each folder after reopening (which assigns UIDs to what has none),
 /// with the uidlist checked: it parses, UIDs ascend, every file has exactly one record.
-fn check_after_kill(
-    dir: &Path,
-    before: &HashMap<String, (u32, Vec<(String, u32)>)>,
-) -> HashMap<String, Vec<String>> {
+fn check_after_kill(dir: &Path, before: &Before) -> HashMap<String, Vec<String>> {
     let store = MaildirStore::new(dir.join("%u").to_str().unwrap())
         .unwrap()
         .with_lock_timeout(Duration::from_secs(5));
@@ -1364,7 +1367,7 @@ fn kill9_at_every_step_loses_and_duplicates_nothing() {
             let dir = tempfile::tempdir().unwrap();
             kill_fixture(dir.path());
             // UIDVALIDITY and UIDs before (after the first open assigned the MTA's).
-            let before: HashMap<String, (u32, Vec<(String, u32)>)> = if *op == "first-open" {
+            let before: Before = if *op == "first-open" {
                 HashMap::new()
             } else {
                 let store = MaildirStore::new(dir.path().join("%u").to_str().unwrap()).unwrap();
@@ -1390,6 +1393,7 @@ fn kill9_at_every_step_loses_and_duplicates_nothing() {
                 .env("POBOX_KILL_OP", op)
                 .env("POBOX_KILL_DIR", dir.path())
                 .env("POBOX_KILL_AFTER", n.to_string())
+                .stdout(Stdio::null())
                 .status()
                 .unwrap();
             let finished = status.success();

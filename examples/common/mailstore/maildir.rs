@@ -931,6 +931,18 @@ impl FolderShared {
         DotLock::uidlist(&self.dir, self.lock_timeout)
     }
 
+    /// Refreshes `st` and refuses to write into a folder that was deleted or renamed
+    /// (its directory may now be another folder, with a state of its own).
+    fn refresh_for_write(&self, st: &mut State) -> Result<(), StoreError> {
+        self.refresh(st)?;
+        if st.gone {
+            return Err(StoreError::NoMailbox {
+                name: self.dir.display().to_string(),
+            });
+        }
+        Ok(())
+    }
+
     /// Brings `st` up to date with the disk: cheap when no stamp changed; otherwise a
     /// rescan, and UIDs (and recorded sizes) for files that have none, under the lock.
     fn refresh(&self, st: &mut State) -> Result<(), StoreError> {
@@ -1448,7 +1460,7 @@ fn copy_between(
     // Phase 2: into new/ or cur/ and into the uidlist, under the destination's lock.
     let mut st = dest.state();
     let result = (|| -> Result<Copied, StoreError> {
-        dest.refresh(&mut st)?;
+        dest.refresh_for_write(&mut st)?;
         let _lock = dest.dotlock()?;
         let mut list = match Uidlist::read(&dest.dir)? {
             Some((list, _)) => list,
@@ -1561,7 +1573,7 @@ fn remove_messages(
 ) -> Result<Vec<u32>, StoreError> {
     let wanted: HashSet<u32> = uids.iter().copied().collect();
     let mut st = shared.state();
-    shared.refresh(&mut st)?;
+    shared.refresh_for_write(&mut st)?;
     let mut removed = Vec::new();
     let mut dirs = HashSet::new();
     for attempt in 0..2 {
@@ -1669,7 +1681,7 @@ impl Folder for MaildirFolder {
         let wanted: HashSet<u32> = uids.iter().copied().collect();
         let shared = Arc::clone(&self.shared);
         let mut st = shared.state();
-        shared.refresh(&mut st)?;
+        shared.refresh_for_write(&mut st)?;
         // Keywords first (under the uidlist lock, as Dovecot): a 27th is refused before
         // anything changes.
         let mut keywords = st.keywords.clone();
@@ -1864,7 +1876,7 @@ impl AppendSink for MaildirAppend {
         let shared = Arc::clone(&self.shared);
         let mut st = shared.state();
         let result = (|| -> Result<Appended, StoreError> {
-            shared.refresh(&mut st)?;
+            shared.refresh_for_write(&mut st)?;
             let _lock = shared.dotlock()?;
             let mut list = match Uidlist::read(&shared.dir)? {
                 Some((list, _)) => list,

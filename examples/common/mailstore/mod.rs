@@ -18,6 +18,19 @@
 //! file notification, a poll, a database NOTIFY), so a session in IDLE syncs within a
 //! second of a delivery.
 //!
+//! # Implementations
+//!
+//! | file | job |
+//! |------|-----|
+//! | [`maildir`] | Maildir++ ([`maildir::MaildirStore`]): folders, messages, the shared per-folder state, sessions, APPEND/COPY/MOVE/EXPUNGE ordering |
+//! | [`names`] | mailbox names from clients made safe; Maildir++ directory names in modified UTF-7 |
+//! | [`uidlist`] | `dovecot-uidlist` (version 3), its dotlock and stale-lock rules, `dovecot-uidvalidity` |
+//! | [`keywords`] | `dovecot-keywords` and the `:2,` info letters |
+//! | [`watch`] | one inotify watcher per process, one ticker per folder, a polling fallback |
+//!
+//! [`open_location`] turns `--mail maildir:PATH/%u` into a store; `mbox:` is not on this
+//! trait yet.
+//!
 //! # No message is lost
 //! Every implementation orders its writes so that a crash at any point (kill -9) leaves
 //! each message in at least one place and the UID records consistent: a new message is
