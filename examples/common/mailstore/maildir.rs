@@ -852,6 +852,8 @@ struct State {
     keywords: Keywords,
     /// Messages with a UID whose file exists, ascending by UID.
     messages: Vec<Entry>,
+    /// How many of them are in `new/` (so a sync with none there costs nothing more).
+    in_new: usize,
     /// The folder directory is gone (deleted or renamed).
     gone: bool,
 }
@@ -1047,6 +1049,7 @@ impl FolderShared {
             || old_list.iter().zip(&messages).any(|(a, b)| *a != b)
             || st.uid_validity != uid_validity
             || st.next_uid != next_uid;
+        st.in_new = messages.iter().filter(|e| e.in_new).count();
         st.messages = messages;
         st.uid_validity = uid_validity;
         st.next_uid = next_uid;
@@ -1168,6 +1171,9 @@ impl FolderShared {
     /// POP3 opener; the UIDs it moved (the others were moved by someone else first).
     fn take_new(&self, st: &mut State) -> Result<HashSet<u32>, StoreError> {
         let mut taken = HashSet::new();
+        if st.in_new == 0 {
+            return Ok(taken);
+        }
         let mut moved = false;
         for e in st.messages.iter_mut().filter(|e| e.in_new) {
             let target = if e.name.contains(':') {
@@ -1193,6 +1199,7 @@ impl FolderShared {
                 Err(err) => return Err(StoreError::io(&from, err)),
             }
         }
+        st.in_new = st.messages.iter().filter(|e| e.in_new).count();
         if moved {
             sync_dir(&self.dir.join("cur"))?;
             st.generation += 1;
