@@ -57,6 +57,10 @@
 //! [`StoreError::InUse`]; IMAP sessions take no such lock), `new/` moved to `cur/` at
 //! open, a listing fixed for the session, deletion by `unlink` at QUIT only, and the
 //! UIDL the old store gave: the base name, or its MD5 hex when it is not a valid UIDL.
+//! LIST sizes ([`MessageMeta::pop3_size`]) are the old store's `wire_size` for every
+//! message but one that ends in a lone CR, which `lacks_final_newline` cannot tell
+//! apart from one that ends in another octet: the session adds one octet (LF) there
+//! and `pop3_size` counts two.
 
 use std::collections::{HashMap, HashSet};
 use std::ffi::OsStr;
