@@ -4,6 +4,9 @@
 //! ```text
 //! examples/demo/users                  users file: demo:{PLAIN}demo
 //! examples/demo/Maildir/new/...        the demo messages, one file each
+//! examples/demo/Maildir/.Sent/ ...      Maildir++ folders for IMAP (Sent, Drafts, Trash,
+//!                                      Archive, Archive.2023), each with `maildirfolder`
+//! examples/demo/Maildir/subscriptions  the subscribed folders (Dovecot's format)
 //! examples/demo/mbox/demo              the same messages as an mbox spool (mboxrd)
 //! ```
 //!
@@ -86,9 +89,31 @@ impl Demo {
     }
 }
 
-/// Copies a Maildir's `new/` and `cur/` files into `to` (created with `cur/`, `new/` and
-/// `tmp/`), giving each file the mtime its name starts with.
+/// Copies a Maildir++ tree into `to`: the `new/` and `cur/` files of the root and of each
+/// `.Folder` (created with `cur/`, `new/` and `tmp/`, which git does not keep when empty),
+/// each folder's `maildirfolder` marker and the root's `subscriptions` file, giving each
+/// message the mtime its name starts with.
 pub fn copy_maildir(from: &Path, to: &Path) -> io::Result<()> {
+    copy_one_maildir(from, to)?;
+    let subscriptions = from.join("subscriptions");
+    if subscriptions.is_file() {
+        fs::copy(&subscriptions, to.join("subscriptions"))?;
+    }
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let is_folder = name.as_encoded_bytes().starts_with(b".") && entry.path().is_dir();
+        if is_folder {
+            let target = to.join(&name);
+            copy_one_maildir(&entry.path(), &target)?;
+            fs::write(target.join("maildirfolder"), b"")?;
+        }
+    }
+    Ok(())
+}
+
+/// Copies one Maildir's `new/` and `cur/` files (see [`copy_maildir`]).
+fn copy_one_maildir(from: &Path, to: &Path) -> io::Result<()> {
     for sub in ["cur", "new", "tmp"] {
         fs::create_dir_all(to.join(sub))?;
     }

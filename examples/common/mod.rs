@@ -8,7 +8,7 @@
 //!
 //! | module | job |
 //! |--------|-----|
-//! | [`mailstore`] | the store trait both servers stand on: accounts, folders, messages, changes |
+//! | [`mailstore`] | the store trait both servers stand on (accounts, folders, messages, changes) and its Maildir++ implementation, Dovecot-compatible |
 //! | [`store`] | `--mail maildir:PATH/%u` / `mbox:PATH/%u`: open a user's maildrop, list, read, commit |
 //! | [`maildir`] | the Maildir format (new/ → cur/, flags in the `:2,` info suffix) |
 //! | [`mbox`] | the mbox spool (`/var/mail/USER`): From_ lines, mboxrd quoting, locking |
