@@ -192,3 +192,31 @@ fn search_by_a_long_sequence_set_costs_linear_time() {
     s.feed(pobox::Instant::now(), command.as_bytes());
     assert!(s.transmit().remaining() > 50_000, "the SEARCH answered");
 }
+
+/// Finding 5 (fuzzing the session against a hostile host): a change reported after the
+/// session closed was still answered on the wire. After LOGOUT
+/// (`* BYE`, `tag OK LOGOUT completed`) or an autologout, `handle_change` with
+/// `Change::Invalidated` wrote another `* BYE`; the session has ended, and RFC 3501
+/// §3.4 and §7.1.5 leave nothing to send after the BYE and the tagged OK. Cause:
+/// `handle_change` (`src/imap/server/mod.rs`) checked only that a mailbox was selected,
+/// and `close` leaves `selected` in place. A host may well report a change between the
+/// session's end and its own closing of the connection.
+#[test]
+fn no_output_after_the_session_closed() {
+    use pobox::imap::server::Change;
+    let mut h = selected(plain());
+    let out = h.say("z LOGOUT\r\n");
+    assert!(out.ends_with("z OK LOGOUT completed\r\n"), "{out}");
+    assert!(h.session.is_closed());
+    let now = h.now;
+    h.session.handle_change(now, Change::Invalidated);
+    h.session.handle_change(
+        now,
+        Change::Arrived {
+            uid: 99,
+            flags: &[],
+            recent: true,
+        },
+    );
+    assert_eq!(String::from_utf8_lossy(&h.output()), "");
+}

@@ -488,6 +488,11 @@ impl Session {
     /// they belong to a mailbox the client no longer has, or are in the snapshot to come.
     pub fn handle_change(&mut self, now: Instant, change: Change<'_>) {
         self.now = self.now.max(now);
+        // After the BYE and the tagged OK nothing more goes out (RFC 3501 §3.4, §7.1.5),
+        // though a host may report a change before it closes the connection.
+        if self.closed {
+            return;
+        }
         let Some(selected) = self.selected.as_mut() else {
             return;
         };
