@@ -296,6 +296,13 @@ impl Wakeup {
         }
     }
 
+    /// Ready at once, then whenever `receiver` sees a new value.
+    pub fn watch_now<T: Send + Sync + 'static>(receiver: watch::Receiver<T>) -> Wakeup {
+        Wakeup {
+            next: Some(Box::pin(async move { Some(Wakeup::watch(receiver)) })),
+        }
+    }
+
     /// Ready once, when `future` is.
     pub fn once(future: impl Future<Output = ()> + Send + 'static) -> Wakeup {
         Wakeup {

@@ -11,9 +11,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use pobox::imap::server::{
     AppendCommit, AppendData, AppendRequest, Appended, Copied, CopyRequest, ExpungeRequest,
-    ListRequest, LoginRejection, LoginRequest, MailboxEntry, MailboxError, MailboxName,
-    MailboxOp, MailboxRequest, MailboxStatus, MessageData, MessageError, MessageRequest,
-    SelectRequest, Snapshot, StatusRequest, StoreOp, StoreRequest,
+    ListRequest, LoginRejection, LoginRequest, MailboxEntry, MailboxError, MailboxName, MailboxOp,
+    MailboxRequest, MailboxStatus, MessageData, MessageError, MessageRequest, SelectRequest,
+    Snapshot, StatusRequest, StoreOp, StoreRequest,
 };
 use pobox::imap::{Date, DateTime, Flag};
 use pobox::sasl::Credentials;
@@ -33,7 +33,10 @@ pub type SharedSink = Arc<Mutex<Option<Box<dyn AppendSink>>>>;
 /// A finished piece of storage work, with the request it answers.
 pub enum Answer {
     Login(LoginRequest, Result<Arc<dyn Account>, LoginRejection>),
-    Select(SelectRequest, Result<(Snapshot, SharedFolder), MailboxError>),
+    Select(
+        SelectRequest,
+        Result<(Snapshot, SharedFolder), MailboxError>,
+    ),
     Mailbox(MailboxRequest, Result<(), MailboxError>),
     List(ListRequest, Result<Vec<MailboxEntry>, MailboxError>),
     Status(StatusRequest, Result<MailboxStatus, MailboxError>),
@@ -65,7 +68,9 @@ pub fn mailbox_error(e: &StoreError) -> MailboxError {
 
 fn logged(what: &'static str, e: StoreError) -> MailboxError {
     match &e {
-        StoreError::NoMailbox { .. } | StoreError::Exists { .. } | StoreError::InvalidName { .. } => {
+        StoreError::NoMailbox { .. }
+        | StoreError::Exists { .. }
+        | StoreError::InvalidName { .. } => {
             info!(what, error = %e, "refused");
         }
         _ => warn!(what, error = %e, "storage error"),
@@ -115,7 +120,11 @@ fn credentials_valid(users: &Users, credentials: &Credentials) -> bool {
 
 /// SELECT or EXAMINE: opens the mailbox and lists it into a snapshot.
 pub fn select(account: &dyn Account, request: SelectRequest) -> Answer {
-    let mode = if request.read_only() { OpenMode::ReadOnly } else { OpenMode::ReadWrite };
+    let mode = if request.read_only() {
+        OpenMode::ReadOnly
+    } else {
+        OpenMode::ReadWrite
+    };
     let result = account
         .open(request.mailbox().as_str(), mode)
         .map_err(|e| logged("select", e))
@@ -145,26 +154,29 @@ pub fn manage(account: &dyn Account, request: MailboxRequest) -> Answer {
 }
 
 pub fn list(account: &dyn Account, request: ListRequest) -> Answer {
-    let result = account.folders().map_err(|e| logged("list", e)).map(|folders| {
-        folders
-            .into_iter()
-            .filter_map(|f| {
-                let name = MailboxName::new(f.name).ok()?;
-                let mut entry = if f.exists {
-                    MailboxEntry::new(name)
-                } else {
-                    MailboxEntry::subscription(name)
-                };
-                if f.subscribed && f.exists {
-                    entry = entry.subscribed();
-                }
-                for a in f.attributes {
-                    entry = entry.attribute(a);
-                }
-                Some(entry)
-            })
-            .collect()
-    });
+    let result = account
+        .folders()
+        .map_err(|e| logged("list", e))
+        .map(|folders| {
+            folders
+                .into_iter()
+                .filter_map(|f| {
+                    let name = MailboxName::new(f.name).ok()?;
+                    let mut entry = if f.exists {
+                        MailboxEntry::new(name)
+                    } else {
+                        MailboxEntry::subscription(name)
+                    };
+                    if f.subscribed && f.exists {
+                        entry = entry.subscribed();
+                    }
+                    for a in f.attributes {
+                        entry = entry.attribute(a);
+                    }
+                    Some(entry)
+                })
+                .collect()
+        });
     Answer::List(request, result)
 }
 
@@ -185,7 +197,11 @@ pub fn status(account: &dyn Account, request: StatusRequest) -> Answer {
 /// IMAP's date-time (RFC 3501 §9) as a point in time.
 pub fn system_time(dt: DateTime) -> SystemTime {
     let d = dt.date();
-    let days = days_from_civil(i64::from(d.year()), i64::from(d.month()), i64::from(d.day()));
+    let days = days_from_civil(
+        i64::from(d.year()),
+        i64::from(d.month()),
+        i64::from(d.day()),
+    );
     let (h, m, s) = dt.time();
     let secs = days * 86_400 + i64::from(h) * 3600 + i64::from(m) * 60 + i64::from(s)
         - i64::from(dt.zone_minutes()) * 60;
@@ -203,8 +219,14 @@ pub fn date_time(t: SystemTime) -> DateTime {
     let (y, m, d) = civil_from_days(days);
     // In range by construction: a civil date of year 1970..=9999 and a time of day.
     let date = Date::new(y as u16, m as u8, d as u8).expect("a civil date is a date");
-    DateTime::new(date, (rest / 3600) as u8, (rest / 60 % 60) as u8, (rest % 60) as u8, 0)
-        .expect("a time of day is a time")
+    DateTime::new(
+        date,
+        (rest / 3600) as u8,
+        (rest / 60 % 60) as u8,
+        (rest % 60) as u8,
+        0,
+    )
+    .expect("a time of day is a time")
 }
 
 /// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
@@ -322,7 +344,11 @@ pub fn copy(folder: &SharedFolder, request: CopyRequest) -> Answer {
     let uids: Vec<u32> = request.uids().iter().collect();
     let to = request.destination().as_str().to_owned();
     let mut f = folder.write().unwrap_or_else(|p| p.into_inner());
-    let done = if request.is_move() { f.move_to(&uids, &to) } else { f.copy(&uids, &to) };
+    let done = if request.is_move() {
+        f.move_to(&uids, &to)
+    } else {
+        f.copy(&uids, &to)
+    };
     drop(f);
     let result = done
         .map(|c| Copied::with_uids(c.uid_validity, &c.source, &c.destination))
@@ -355,6 +381,14 @@ mod tests {
         assert_eq!(date_time(system_time(dt)), dt);
         let zoned = DateTime::new(Date::new(2024, 1, 1).unwrap(), 1, 0, 0, 120).unwrap();
         let utc = date_time(system_time(zoned));
-        assert_eq!((utc.date().year(), utc.date().month(), utc.date().day(), utc.time()), (2023, 12, 31, (23, 0, 0)));
+        assert_eq!(
+            (
+                utc.date().year(),
+                utc.date().month(),
+                utc.date().day(),
+                utc.time()
+            ),
+            (2023, 12, 31, (23, 0, 0))
+        );
     }
 }
