@@ -218,7 +218,14 @@ impl Buf for Transmit {
             if filled == dst.len() {
                 return filled;
             }
-            filled += chunk.chunks_vectored(&mut dst[filled..]);
+            let n = chunk.chunks_vectored(&mut dst[filled..]);
+            let given: usize = dst[filled..filled + n].iter().map(|s| s.len()).sum();
+            filled += n;
+            // A body may hand out less than all of itself (its edit window ends): what
+            // follows it must wait, or the output would go out of order.
+            if given < chunk.remaining() {
+                return filled;
+            }
         }
         if filled < dst.len() && !self.tail.is_empty() {
             dst[filled] = IoSlice::new(&self.tail);
@@ -251,6 +258,35 @@ pub(crate) fn put_line(dst: &mut BytesMut, line: std::fmt::Arguments<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A body that hands out only part of itself per `chunks_vectored` (a large message
+    /// with more edits than its window) is not followed by the next chunk's bytes: the
+    /// output stays in order however many slices the host asks for.
+    #[test]
+    fn vectored_output_stays_in_order_after_a_partial_body() {
+        let mut body = Vec::new();
+        for i in 0..5000 {
+            body.extend_from_slice(format!(".{i}\n").as_bytes());
+        }
+        let mut t = Transmit::default();
+        t.body(Stuffed::new(Bytes::from(body.clone())));
+        t.write(|b| b.put_slice(b"+OK next\r\n"));
+        let expected = {
+            let mut s = Stuffed::new(Bytes::from(body));
+            let mut v = s.copy_to_bytes(s.remaining()).to_vec();
+            v.extend_from_slice(b"+OK next\r\n");
+            v
+        };
+        let mut out = Vec::new();
+        while t.has_remaining() {
+            let mut slices = [IoSlice::new(&[]); 1024];
+            let n = t.chunks_vectored(&mut slices);
+            let got: Vec<u8> = slices[..n].iter().flat_map(|s| s.to_vec()).collect();
+            out.extend_from_slice(&got);
+            t.advance(got.len());
+        }
+        assert!(out == expected, "the output went out of order");
+    }
 
     #[test]
     fn buf_and_next_bytes_drain_the_same_bytes_in_order() {

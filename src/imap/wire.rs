@@ -453,3 +453,47 @@ mod tests {
         assert!(body.window.capacity() <= EDIT_WINDOW + BLOCK);
     }
 }
+
+#[cfg(test)]
+mod vectored_tests {
+    use super::*;
+
+    /// Drains a body the way a host writes it: `chunks_vectored` into up to 1,024 slices,
+    /// then `advance` by what the kernel took (here: all but the last 7 octets, or all).
+    #[test]
+    fn vectored_writes_with_partial_advances_give_the_wire_form() {
+        let mut raw = Vec::new();
+        for i in 0..12_000 {
+            raw.extend_from_slice(format!(".{i:05} a line\n").as_bytes());
+        }
+        let expected = {
+            let mut out = Vec::new();
+            for &b in &raw {
+                if b == b'\n' {
+                    out.push(b'\r');
+                }
+                out.push(b);
+            }
+            out
+        };
+        let mut body = WireBody::new(Bytes::from(raw), None);
+        let mut out = Vec::new();
+        let mut round = 0;
+        while body.has_remaining() {
+            let mut slices = [IoSlice::new(&[]); 1024];
+            let n = body.chunks_vectored(&mut slices);
+            assert!(n > 0, "no slices with {} left", body.remaining());
+            let got: Vec<u8> = slices[..n].iter().flat_map(|s| s.to_vec()).collect();
+            let take = if round % 2 == 0 {
+                got.len().saturating_sub(7).max(1)
+            } else {
+                got.len()
+            };
+            out.extend_from_slice(&got[..take]);
+            body.advance(take);
+            round += 1;
+        }
+        assert_eq!(out.len(), expected.len());
+        assert!(out == expected);
+    }
+}
