@@ -3,18 +3,18 @@
 //! `tests/imap_sync_clients.rs`. Both servers on one Maildir, crashes and hostile input
 //! are in `tests/imap_server_hostile.rs`.
 
+#[allow(dead_code)]
+mod clients;
 #[path = "../examples/common/mod.rs"]
 #[allow(dead_code)]
 mod common;
-#[allow(dead_code)]
-mod clients;
 
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use clients::{Fixture, Interactive, Ran, Server, USER, PASSWORD, client, run, script};
+use clients::{Fixture, Interactive, PASSWORD, Ran, Server, USER, client, run, script};
 use common::store::StoreKind;
 
 /// `imap_server` on a fresh copy of the demo Maildir (INBOX, Sent, Drafts, Trash, Archive,
@@ -70,17 +70,40 @@ fn imaplib_every_command() {
     };
     ran.expect_success();
     let caps = ran.value("capability");
-    for cap in ["IMAP4rev1", "LITERAL+", "IDLE", "UIDPLUS", "MOVE", "UNSELECT", "NAMESPACE", "CHILDREN", "SPECIAL-USE", "APPENDLIMIT="] {
+    for cap in [
+        "IMAP4rev1",
+        "LITERAL+",
+        "IDLE",
+        "UIDPLUS",
+        "MOVE",
+        "UNSELECT",
+        "NAMESPACE",
+        "CHILDREN",
+        "SPECIAL-USE",
+        "APPENDLIMIT=",
+    ] {
         assert!(caps.contains(cap), "{cap} in {caps}");
     }
     for absent in ["CONDSTORE", "QRESYNC", "ACL", "QUOTA"] {
-        assert!(!caps.contains(absent), "{absent} is not implemented, not advertised: {caps}");
+        assert!(
+            !caps.contains(absent),
+            "{absent} is not implemented, not advertised: {caps}"
+        );
     }
     assert_eq!(ran.value("namespace"), r#"(("" ".")) NIL NIL"#);
-    assert!(ran.value("list").contains(r#"(\Sent \HasNoChildren) "." Sent"#));
+    assert!(
+        ran.value("list")
+            .contains(r#"(\Sent \HasNoChildren) "." Sent"#)
+    );
     assert!(ran.value("lsub").contains(r#"() "." Projects.Alpha"#));
-    assert_eq!(ran.value("list-after-rename"), r#"(\HasChildren) "." Projects | (\HasNoChildren) "." Projects.Beta"#);
-    assert!(ran.value("status").starts_with(&format!("INBOX (MESSAGES {} ", stored.len())));
+    assert_eq!(
+        ran.value("list-after-rename"),
+        r#"(\HasChildren) "." Projects | (\HasNoChildren) "." Projects.Beta"#
+    );
+    assert!(
+        ran.value("status")
+            .starts_with(&format!("INBOX (MESSAGES {} ", stored.len()))
+    );
     // Byte for byte: every message as its file, with CRLF line ends; the UIDs are the
     // ones the store recorded in dovecot-uidlist.
     let fetched = ran.value("fetched");
@@ -94,10 +117,16 @@ fn imaplib_every_command() {
         let got = fs::read(out.join(format!("{uid}.eml"))).unwrap();
         let want = wire(bytes);
         assert!(got == want, "message {uid} ({name}) differs from its file");
-        assert!(fetched.contains(&format!("{uid}={}/{}", want.len(), want.len())), "{fetched}");
+        assert!(
+            fetched.contains(&format!("{uid}={}/{}", want.len(), want.len())),
+            "{fetched}"
+        );
     }
     assert!(ran.value("envelope").contains(r#""Lunch on Thursday?""#));
-    assert!(ran.value("bodystructure").contains(r#""alternative" ("boundary" "#));
+    assert!(
+        ran.value("bodystructure")
+            .contains(r#""alternative" ("boundary" "#)
+    );
     assert_eq!(ran.value("search-flagged"), "1");
     assert_eq!(ran.value("uid-search-keyword"), "1");
     assert_eq!(ran.value("append-roundtrip"), "yes");
@@ -107,9 +136,17 @@ fn imaplib_every_command() {
     // What the session did is on disk: the moved and copied messages in Archive, the
     // expunged ones gone from INBOX.
     let inbox = files(&maildir(&fixture));
-    assert_eq!(inbox.len(), stored.len() - 2, "EXPUNGE and UID EXPUNGE removed one each");
+    assert_eq!(
+        inbox.len(),
+        stored.len() - 2,
+        "EXPUNGE and UID EXPUNGE removed one each"
+    );
     let archive = files(&maildir(&fixture).join(".Archive"));
-    assert_eq!(archive.len(), 1 + 2 + 1, "one before, two copied, one moved");
+    assert_eq!(
+        archive.len(),
+        1 + 2 + 1,
+        "one before, two copied, one moved"
+    );
 }
 
 /// `(uid, base name)` of every record of a folder's `dovecot-uidlist`.
@@ -159,7 +196,11 @@ fn imaplib_idle_is_woken_by_a_delivery_into_new() {
     // An MTA's delivery: write into tmp/, rename into new/ (Maildir's protocol).
     let root = maildir(&fixture);
     let tmp = root.join("tmp").join("1800000000.M1P1.mta");
-    fs::write(&tmp, b"From: mta@example.org\nSubject: delivered\n\nhello\n").unwrap();
+    fs::write(
+        &tmp,
+        b"From: mta@example.org\nSubject: delivered\n\nhello\n",
+    )
+    .unwrap();
     fs::rename(&tmp, root.join("new").join("1800000000.M1P1.mta")).unwrap();
     let woken = idler.wait_line("woken:");
     assert!(woken.ends_with(" EXISTS"), "{woken}");
@@ -178,11 +219,17 @@ fn two_sessions_see_each_others_changes() {
     };
     let address = server.addr();
     let mut watcher = Interactive::spawn(
-        Command::new("python3").arg("-c").arg(WATCHER).arg(address.port().to_string()),
+        Command::new("python3")
+            .arg("-c")
+            .arg(WATCHER)
+            .arg(address.port().to_string()),
         true,
     );
     watcher.wait_line("selected");
-    let ran = run(Command::new("python3").arg("-c").arg(CHANGER).arg(address.port().to_string()));
+    let ran = run(Command::new("python3")
+        .arg("-c")
+        .arg(CHANGER)
+        .arg(address.port().to_string()));
     ran.expect_success();
     watcher.send("go\n");
     let flags = watcher.wait_line("after-store:");
@@ -231,27 +278,48 @@ fn curl_list_fetch_search_append() {
     };
     let base = format!("imap://{}", server.addr());
     let curl = |args: &[&str]| {
-        let ran = run(Command::new(&curl).args(["-sS", "-u", "demo:demo"]).args(args));
+        let ran = run(Command::new(&curl)
+            .args(["-sS", "-u", "demo:demo"])
+            .args(args));
         ran.expect_success();
         ran.stdout
     };
     let list = curl(&[&format!("{base}/")]);
-    assert!(list.contains(r#"(\HasNoChildren) "." Archive.2023"#), "{list}");
+    assert!(
+        list.contains(r#"(\HasNoChildren) "." Archive.2023"#),
+        "{list}"
+    );
     let stored = files(&maildir(&fixture));
     let first = curl(&[&format!("{base}/INBOX;UID=1")]);
-    assert!(first.as_bytes() == wire(&stored[0].1), "UID 1 is the first file");
+    assert!(
+        first.as_bytes() == wire(&stored[0].1),
+        "UID 1 is the first file"
+    );
     // The mailbox's UIDVALIDITY from STATUS, then a URL that names it.
     let status = curl(&["-X", "STATUS INBOX (UIDVALIDITY)", &format!("{base}/")]);
-    let validity: String = status.split("UIDVALIDITY ").nth(1).unwrap().chars().take_while(char::is_ascii_digit).collect();
+    let validity: String = status
+        .split("UIDVALIDITY ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     let again = curl(&[&format!("{base}/INBOX;UIDVALIDITY={validity}/;UID=1")]);
     assert_eq!(again, first);
     let search = curl(&[&format!("{base}/INBOX?SUBJECT%20Thursday")]);
     assert!(search.trim_end().starts_with("* SEARCH "), "{search}");
     let upload = fixture.path("upload.eml");
-    fs::write(&upload, b"From: curl@example.org\r\nSubject: uploaded\r\n\r\nby curl\r\n").unwrap();
+    fs::write(
+        &upload,
+        b"From: curl@example.org\r\nSubject: uploaded\r\n\r\nby curl\r\n",
+    )
+    .unwrap();
     curl(&["-T", upload.to_str().unwrap(), &format!("{base}/Drafts")]);
     let drafts = files(&maildir(&fixture).join(".Drafts"));
-    assert!(drafts.iter().any(|(_, b)| b.ends_with(b"by curl\r\n")), "uploaded into Drafts");
+    assert!(
+        drafts.iter().any(|(_, b)| b.ends_with(b"by curl\r\n")),
+        "uploaded into Drafts"
+    );
 }
 
 /// STARTTLS with `--ssl-reqd` (RFC 3501 §6.2.1) and implicit TLS `imaps://` (RFC 8314).
@@ -261,7 +329,15 @@ fn curl_starttls_and_imaps() {
     let (cert, key) = fixture.certificate();
     let server = start(
         &fixture,
-        &["--cert", cert.to_str().unwrap(), "--key", key.to_str().unwrap(), "--tls-listen", "127.0.0.1:0", "--require-tls"],
+        &[
+            "--cert",
+            cert.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+            "--tls-listen",
+            "127.0.0.1:0",
+            "--require-tls",
+        ],
     );
     let Some(curl) = client("curl", "curl") else {
         return;
@@ -277,7 +353,12 @@ fn curl_starttls_and_imaps() {
     assert!(ran.stdout.contains("Lunch on Thursday?"));
     // Without TLS the password is refused on the wire (LOGINDISABLED).
     let ran = curl(&[&plain]);
-    assert_ne!(ran.status.code(), Some(0), "plaintext login must fail: {}", ran.stdout);
+    assert_ne!(
+        ran.status.code(),
+        Some(0),
+        "plaintext login must fail: {}",
+        ran.stdout
+    );
     let tls = server.pop3s.unwrap();
     let ran = curl(&[&format!("imaps://localhost:{}/INBOX;UID=2", tls.port())]);
     ran.expect_success();

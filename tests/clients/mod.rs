@@ -391,17 +391,19 @@ pub fn server_binary() -> PathBuf {
     example_binary("pop3_server")
 }
 
-/// An example server binary, next to the test binaries (target/debug/examples/NAME).
-/// `cargo test` builds the examples; `cargo test --all-targets` builds them as tests
-/// instead, so a missing binary is built here with the same cargo and profile.
+/// An example server binary, next to the test binaries (target/debug/examples/NAME),
+/// built once per test process with the same cargo and profile: `cargo test` builds the
+/// examples, but `cargo test --all-targets` builds them as tests instead, and
+/// `cargo test --test NAME` not at all (a stale binary would be tested).
 pub fn example_binary(name: &str) -> PathBuf {
-    static BUILD: Mutex<()> = Mutex::new(());
+    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let exe = std::env::current_exe().unwrap();
     // target/debug/deps/pop3_clients-HASH -> target/debug/examples/pop3_server
     let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_owned();
     let binary = profile_dir.join("examples").join(name);
-    let _building = BUILD.lock().unwrap_or_else(|p| p.into_inner());
-    if !binary.is_file() {
+    let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
+    if !built.iter().any(|b| b == name) {
+        built.push(name.to_owned());
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let mut build = Command::new(cargo);
         build
@@ -416,7 +418,11 @@ pub fn example_binary(name: &str) -> PathBuf {
         let status = build.status().expect("running cargo build --example");
         assert!(status.success(), "cargo build --example {name} failed");
     }
-    assert!(binary.is_file(), "{} is missing after cargo build", binary.display());
+    assert!(
+        binary.is_file(),
+        "{} is missing after cargo build",
+        binary.display()
+    );
     binary
 }
 
