@@ -26,9 +26,9 @@
 //! | file | what |
 //! |------|------|
 //! | this one | options, listeners, inetd mode, shutdown |
-//! | [`connection`] | the host loop around `pobox::pop3::server::Session`: what a program embedding pobox writes |
+//! | [`connection`] | the POP3 host around `pobox::pop3::server::Session`: what a program embedding pobox writes |
 //! | [`storage`] | the answers that need the disk: login check, maildrop, message bytes, deletions |
-//! | `common/` | Maildir and mbox stores, the users file, TLS set-up, the demo mailbox |
+//! | `common/` | the connection driver (I/O loop), Maildir and mbox stores, the users file, TLS set-up, the demo mailbox |
 
 #[path = "common/mod.rs"]
 mod common;
@@ -57,10 +57,10 @@ use tokio_rustls::TlsAcceptor;
 use tracing::{Instrument, error, info, info_span, warn};
 
 use common::demo::{self, Demo};
+use common::driver::{self, Shutdown, Stdio};
 use common::store::{Store, StoreKind};
 use common::tls;
 use common::users::Users;
-use connection::Shutdown;
 
 /// A POP3 server (RFC 1939) on Maildir or mbox mailboxes, built on pobox.
 ///
@@ -232,8 +232,8 @@ async fn run(args: Args) -> Result<(), Box<dyn Error>> {
             None => info_span!("conn", peer = "stdin"),
         };
         span.in_scope(|| info!("inetd session"));
-        // One byte stream out of two pipes (or two ends of one socket).
-        let stdio = tokio::io::join(tokio::io::stdin(), tokio::io::stdout());
+        // One socket on stdin and stdout (inetd, systemd), or two pipes.
+        let stdio = Stdio::open();
         let session =
             connection::serve(stdio, Transport::Plain, config, server, shutdown).instrument(span);
         tokio::pin!(session);
@@ -332,6 +332,7 @@ async fn accept_loop(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    driver::accepted(&stream);
                     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
                     let span = info_span!("conn", id, %peer);
                     span.in_scope(|| info!(tls = implicit_tls.is_some(), "connection opened"));

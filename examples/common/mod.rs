@@ -1,13 +1,15 @@
-//! Code shared by the example servers `pop3_server` and `imap_server`: mail storage
-//! (Maildir and mbox spools), the users file, TLS set-up and the bundled demo mailbox.
+//! Code shared by the example servers `pop3_server` and `imap_server`: the connection
+//! driver, mail storage (Maildir and mbox spools), the users file, TLS set-up and the
+//! bundled demo mailbox.
 //!
 //! This is also the reference for how a host embeds pobox: pobox itself never touches
 //! files, sockets or clocks, so everything here is what a host supplies around a session.
-//! All of it is blocking `std::fs` code; an async server calls it from
-//! `tokio::task::spawn_blocking`.
+//! All of it but [`driver`] is blocking `std::fs` code; an async server calls it from
+//! `tokio::task::spawn_blocking`. [`driver`] is the async I/O loop around a session.
 //!
 //! | module | job |
 //! |--------|-----|
+//! | [`driver`] | the I/O loop around a session, for both protocols: reading while writing, vectored writes, TCP_NODELAY, timers, write stalls, STLS/STARTTLS, inetd sockets |
 //! | [`mailstore`] | the store trait both servers stand on (accounts, folders, messages, changes) and its Maildir++ implementation, Dovecot-compatible |
 //! | [`store`] | `--mail maildir:PATH/%u` / `mbox:PATH/%u`: open a user's maildrop, list, read, commit |
 //! | [`maildir`] | the Maildir format (new/ → cur/, flags in the `:2,` info suffix) |
@@ -25,6 +27,7 @@
 #![allow(dead_code)]
 
 pub mod demo;
+pub mod driver;
 pub mod flags;
 pub mod from_line;
 pub mod lock;

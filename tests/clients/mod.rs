@@ -1,10 +1,13 @@
-//! Harness for driving `examples/pop3_server` with real mail clients: a temporary
+//! Harness for driving the example servers with real mail clients: a temporary
 //! maildrop ([`Fixture`]), the server process ([`Server`]), client processes with a
 //! timeout ([`run`]), and the message normalisations the comparisons need.
 //!
 //! No sleeps: the server prints its bound address on stdout and the harness waits for
 //! that line (and, where a test needs to know the server noticed something, for a line
 //! of its log). Every wait has a generous timeout and fails with the server's log.
+
+// Each test crate that includes this module uses a different part of it.
+#![allow(dead_code)]
 
 use std::ffi::OsString;
 use std::fs;
@@ -386,16 +389,41 @@ pub fn as_delivered(messages: &[Vec<u8>]) -> Vec<Vec<u8>> {
 
 // ---- the server -------------------------------------------------------------------------
 
-/// The `pop3_server` example, which `cargo test` builds next to the test binaries.
+/// The `pop3_server` example.
 pub fn server_binary() -> PathBuf {
+    example_binary("pop3_server")
+}
+
+/// An example server binary, next to the test binaries (target/debug/examples/NAME),
+/// built once per test process with the same cargo and profile: `cargo test` builds the
+/// examples, but `cargo test --all-targets` builds them as tests instead, and
+/// `cargo test --test NAME` not at all (a stale binary would be tested).
+pub fn example_binary(name: &str) -> PathBuf {
+    static BUILT: Mutex<Vec<String>> = Mutex::new(Vec::new());
     let exe = std::env::current_exe().unwrap();
     // target/debug/deps/pop3_clients-HASH -> target/debug/examples/pop3_server
-    let dir = exe.parent().and_then(Path::parent).unwrap();
-    let binary = dir.join("examples").join("pop3_server");
+    let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_owned();
+    let binary = profile_dir.join("examples").join(name);
+    let mut built = BUILT.lock().unwrap_or_else(|p| p.into_inner());
+    if !built.iter().any(|b| b == name) {
+        built.push(name.to_owned());
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut build = Command::new(cargo);
+        build
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["build", "--example", name]);
+        if profile_dir.file_name().is_some_and(|p| p == "release") {
+            build.arg("--release");
+        }
+        if let Some(target_dir) = profile_dir.parent() {
+            build.arg("--target-dir").arg(target_dir);
+        }
+        let status = build.status().expect("running cargo build --example");
+        assert!(status.success(), "cargo build --example {name} failed");
+    }
     assert!(
         binary.is_file(),
-        "{} is missing: plain `cargo test` builds it (with a test filter such as \
-         `--test pop3_clients`, run `cargo build --example pop3_server` first)",
+        "{} is missing after cargo build",
         binary.display()
     );
     binary
@@ -450,10 +478,12 @@ impl Lines {
     }
 }
 
-/// A running `pop3_server`; killed when dropped. A failing test prints its log.
+/// A running example server (`pop3_server`, `imap_server`); killed when dropped. A
+/// failing test prints its log.
 pub struct Server {
     child: Child,
-    /// The plain POP3 address it listens on (`--listen`), when it listens.
+    name: &'static str,
+    /// The plain address it listens on (`--listen`), when it listens.
     pub pop3: Option<SocketAddr>,
     /// The implicit-TLS address (`--tls-listen`), when given.
     pub pop3s: Option<SocketAddr>,
@@ -462,30 +492,48 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts the server with `args` and waits for the addresses it prints.
+    /// Starts `pop3_server` with `args` and waits for the addresses it prints.
     pub fn start(args: Vec<OsString>) -> Server {
+        Server::start_example("pop3_server", "pop3", args)
+    }
+
+    /// Starts the example `name` with `args` and waits for the addresses it prints
+    /// (`SCHEME listening on ADDR`, `SCHEMEs listening on ADDR`).
+    pub fn start_example(name: &'static str, scheme: &str, args: Vec<OsString>) -> Server {
         let tls = args.iter().any(|a| a == "--tls-listen");
-        let mut child = Command::new(server_binary())
+        let mut child = Command::new(example_binary(name))
             .args(&args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("starting pop3_server");
+            .unwrap_or_else(|e| panic!("starting {name}: {e}"));
         let stdout = Lines::collect(child.stdout.take().unwrap());
         let log = Lines::collect(child.stderr.take().unwrap());
         let mut server = Server {
             child,
+            name,
             pop3: None,
             pop3s: None,
             stdout,
             log,
         };
-        server.pop3 = Some(server.address("pop3 listening on "));
+        server.pop3 = Some(server.address(&format!("{scheme} listening on ")));
         if tls {
-            server.pop3s = Some(server.address("pop3s listening on "));
+            server.pop3s = Some(server.address(&format!("{scheme}s listening on ")));
         }
         server
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Kills the server at once (SIGKILL) and waits for it: for crash tests.
+    pub fn kill_now(&mut self) {
+        kill(self.child.id(), rustix::process::Signal::KILL);
+        let _ = self.child.wait();
     }
 
     fn address(&self, prefix: &str) -> SocketAddr {
@@ -545,7 +593,7 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
         if std::thread::panicking() {
-            eprintln!("--- pop3_server log\n{}", self.log.text());
+            eprintln!("--- {} log\n{}", self.name, self.log.text());
         }
     }
 }

@@ -158,6 +158,10 @@ impl MaildirStore {
 }
 
 impl MailStore for MaildirStore {
+    fn delimiter(&self) -> char {
+        DELIMITER
+    }
+
     fn account(&self, user: &str) -> Result<Arc<dyn Account>, StoreError> {
         Ok(Arc::new(self.maildir_account(user)?))
     }

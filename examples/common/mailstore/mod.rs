@@ -150,6 +150,12 @@ impl StoreError {
 
 /// A mail store: where every user's mail is. One per server, shared by every session.
 pub trait MailStore: Send + Sync + 'static {
+    /// The hierarchy delimiter of mailbox names in this store (every account's
+    /// [`Account::delimiter`]).
+    fn delimiter(&self) -> char {
+        '/'
+    }
+
     /// The mail of `user`, whose login the server has checked. Cheap: opening touches
     /// nothing beyond what the format needs to exist.
     fn account(&self, user: &str) -> Result<Arc<dyn Account>, StoreError>;
@@ -326,7 +332,7 @@ pub trait AppendSink: Send {
 }
 
 /// A mailbox opened by one session.
-pub trait Folder: Send {
+pub trait Folder: Send + Sync {
     /// UIDVALIDITY (RFC 3501 §2.3.1.1).
     fn uid_validity(&self) -> u32;
 
