@@ -937,3 +937,94 @@ fn rfc3501_9_numbers_past_32_bits_are_bad() {
         "v BAD Invalid message sequence number\r\n"
     );
 }
+
+/// Two sessions expunge the same messages (RFC 3501 §7.4.1: each removal is announced
+/// once to each session). Session b's store finds the messages already gone, so its
+/// EXPUNGE answer removes nothing; the removals reach b as host changes, before its
+/// request, while it is out, or after it was answered. In each order b hears of each
+/// removal exactly once, by the end of its next command.
+#[test]
+fn an_expunge_racing_another_sessions_expunge_is_announced_once() {
+    for order in ["before", "during", "after"] {
+        let mut h = selected(4);
+        h.say("a STORE 1:2 +FLAGS.SILENT (\\Deleted)\r\n");
+        if order == "before" {
+            h.expunge_elsewhere(1);
+            h.expunge_elsewhere(2);
+        }
+        h.hold_writes = true;
+        let mut out = h.say("b EXPUNGE\r\n");
+        // With nothing left to remove, the session need not ask the host at all.
+        if let Some(request) = h.unanswered.pop() {
+            let Event::Expunge(request) = request else {
+                panic!("{request:?}")
+            };
+            if order == "during" {
+                h.expunge_elsewhere(1);
+                h.expunge_elsewhere(2);
+            }
+            let now = h.now;
+            h.session.answer(request, Ok(Vec::new()), now).unwrap();
+            h.drive();
+        }
+        h.hold_writes = false;
+        out += &String::from_utf8(h.output()).unwrap();
+        if order == "after" {
+            h.expunge_elsewhere(1);
+            h.expunge_elsewhere(2);
+        }
+        out += &h.say("c NOOP\r\n");
+        assert_eq!(
+            out.matches(" EXPUNGE\r\n").count(),
+            2,
+            "removals {order} the request: {out}"
+        );
+        let all = h.say("d SEARCH ALL\r\n");
+        assert!(all.starts_with("* SEARCH 1 2\r\n"), "{order}: {all}");
+    }
+}
+
+/// RFC 3501 §6.1.2: "the NOOP command can be used as a periodic poll for new messages or
+/// message status updates". With a mailbox selected, NOOP and CHECK (§6.4.1) ask the
+/// host to report changes first, and the changes it reports go out before the tagged OK;
+/// without one, NOOP asks nothing. A host that never answers the poll gets
+/// `NO [UNAVAILABLE]`: nothing changed.
+#[test]
+fn noop_and_check_poll_the_host() {
+    let mut h = logged_in(2);
+    h.auto = false;
+    assert_eq!(h.say("a NOOP\r\n"), "a OK NOOP completed\r\n");
+    assert!(h.unanswered.is_empty());
+    h.auto = true;
+    h.say("s SELECT INBOX\r\n");
+    h.auto = false;
+    for (gone, command, done) in [
+        (1, "NOOP", "NOOP completed"),
+        (2, "CHECK", "CHECK completed"),
+    ] {
+        assert_eq!(h.say(&format!("p {command}\r\n")), "");
+        let Some(Event::Poll(request)) = h.unanswered.pop() else {
+            panic!("{command} did not poll: {:?}", h.unanswered)
+        };
+        // What the host finds while polling: another session expunged the first message
+        // (UID 1, then UID 2), a delivery arrived.
+        h.expunge_elsewhere(gone);
+        h.deliver("INBOX", &[], b"Subject: new\r\n\r\nnew\r\n");
+        assert_eq!(h.output(), b"", "nothing before the poll is answered");
+        let now = h.now;
+        h.session.answer(request, (), now).unwrap();
+        h.drive();
+        let out = String::from_utf8(h.output()).unwrap();
+        assert_eq!(
+            out,
+            format!("* 1 EXPUNGE\r\n* 2 EXISTS\r\n* 0 RECENT\r\np OK {done}\r\n")
+        );
+    }
+    h.say("q NOOP\r\n");
+    let out = h.advance(Duration::from_secs(61));
+    assert_eq!(
+        out,
+        "q NO [UNAVAILABLE] Mailbox temporarily unavailable\r\n"
+    );
+    assert!(!h.session.is_closed());
+}

@@ -14,7 +14,9 @@
 //! 3. **changes by others**: the selected folder's [`Folder::changed`] ticks when it may
 //!    have changed (another session, an MTA, another process); [`Host::wake`] then syncs
 //!    it on the blocking pool and reports the result with `Session::handle_change`. The
-//!    session decides when the client may be told (at once during IDLE).
+//!    session decides when the client may be told (at once during IDLE). A NOOP or
+//!    CHECK ([`Event::Poll`]) is answered after a sync that started after it, so a
+//!    client polling hears of everything others finished before it asked.
 //!
 //! **STARTTLS** (RFC 3501 §6.2.1): on [`Event::StartTls`] the session has queued its OK
 //! and discards anything sent after the command; the driver writes the OK, runs the
@@ -31,7 +33,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use pobox::imap::server::{
-    Change, Config, Event, SearchAnswer, Session, StartTlsRequest, State, Transport,
+    Change, Config, Event, PollRequest, SearchAnswer, Session, StartTlsRequest, State, Transport,
 };
 use pobox::{AnswerError, Transmit, UsageError};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -102,6 +104,8 @@ pub async fn serve<S>(
         changes: Wakeup::none(),
         syncing: false,
         resync: false,
+        poll: None,
+        poll_after_resync: false,
         start_tls: None,
     };
     let ending = driver::serve(
@@ -131,6 +135,10 @@ struct Imap {
     syncing: bool,
     /// The folder ticked again during that sync: sync once more after it.
     resync: bool,
+    /// A NOOP or CHECK waiting for a sync that started after it arrived.
+    poll: Option<PollRequest>,
+    /// The sync under way started before that poll: answer it after the next one.
+    poll_after_resync: bool,
     /// The handshake [`Event::StartTls`] asked for, answered once it is done.
     start_tls: Option<StartTlsRequest>,
 }
@@ -258,6 +266,7 @@ impl Imap {
             }
             Event::Unselected => {
                 self.folder = None;
+                self.poll = None;
                 self.changes = Wakeup::none();
             }
             Event::Mailbox(request) => {
@@ -317,8 +326,19 @@ impl Imap {
             Event::Expunge(request) => {
                 with_folder!(self, work, request, Err(M::Unavailable), storage::expunge)
             }
+            // A client's poll: what others finished before it asked must be in the answer,
+            // so it waits for a sync that starts after it.
+            Event::Poll(request) if self.folder.is_none() => {
+                let _ = self.session.answer(request, (), Instant::now());
+            }
+            Event::Poll(request) => {
+                self.poll = Some(request);
+                self.poll_after_resync = self.syncing;
+                self.sync(work);
+            }
             Event::Closed(reason) => {
                 self.folder = None;
+                self.poll = None;
                 self.sink = None;
                 self.changes = Wakeup::none();
                 debug!(?reason, "session closed");
@@ -384,7 +404,16 @@ impl Imap {
             Answer::Changes(changes) => {
                 self.syncing = false;
                 self.report(changes, now);
-                None
+                match self.poll.take() {
+                    Some(poll) if !std::mem::take(&mut self.poll_after_resync) => {
+                        refusal(self.session.answer(poll, (), now))
+                    }
+                    // `report` has asked for the sync that answers it.
+                    waiting => {
+                        self.poll = waiting;
+                        None
+                    }
+                }
             }
         };
         if let Some(kind) = refused {

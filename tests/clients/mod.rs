@@ -412,6 +412,25 @@ pub fn example_binary(name: &str) -> PathBuf {
         build
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .args(["build", "--example", name]);
+        // Cargo sets these for this test process (they describe pobox); build scripts of
+        // dependencies (ring's, via cc) rerun when they change, so passing them on would
+        // rebuild those dependencies here and again at the next `cargo test`.
+        for (key, _) in std::env::vars_os() {
+            let key_str = key.to_string_lossy();
+            if [
+                "CARGO_PKG_",
+                "CARGO_MANIFEST_",
+                "CARGO_CRATE_",
+                "CARGO_BIN_",
+            ]
+            .iter()
+            .any(|p| key_str.starts_with(p))
+                || ["CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR", "OUT_DIR"]
+                    .contains(&key_str.as_ref())
+            {
+                build.env_remove(&key);
+            }
+        }
         if profile_dir.file_name().is_some_and(|p| p == "release") {
             build.arg("--release");
         }

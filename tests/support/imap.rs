@@ -581,6 +581,11 @@ impl Harness {
                     .answer(request, Ok(removed), now)
                     .expect("expunge pending");
             }
+            Event::Poll(request) => {
+                // Every change is reported as it happens (`deliver`, `expunge_elsewhere`).
+                self.log.push("poll".to_owned());
+                self.session.answer(request, (), now).expect("poll pending");
+            }
             Event::Closed(reason) => {
                 self.log.push(format!("closed {reason:?}"));
                 self.closed = Some(reason);

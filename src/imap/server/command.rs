@@ -126,8 +126,8 @@ impl Session {
                 self.data(Data::Capability(caps));
                 self.tagged_ok(&tag, None, "CAPABILITY completed");
             }
-            C::Noop => self.done(&tag, true, "NOOP completed"),
-            C::Check => self.done(&tag, true, "CHECK completed"),
+            C::Noop => self.poll(tag, "NOOP completed"),
+            C::Check => self.poll(tag, "CHECK completed"),
             C::Logout => {
                 self.bye(None, "IMAP4rev1 server terminating connection");
                 self.tagged_ok(&tag, None, "LOGOUT completed");

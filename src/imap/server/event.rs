@@ -68,6 +68,10 @@ pub enum Event {
     Copy(CopyRequest),
     /// Permanently remove messages (EXPUNGE, UID EXPUNGE, CLOSE).
     Expunge(ExpungeRequest),
+    /// NOOP or CHECK with a mailbox selected: the client is polling (RFC 3501 §6.1.2).
+    /// Report what changed with [`handle_change`](super::Session::handle_change), then
+    /// answer.
+    Poll(PollRequest),
     /// The session is over: write out what is left in
     /// [`transmit`](super::Session::transmit) and close the transport.
     Closed(CloseReason),
@@ -135,6 +139,7 @@ pub(crate) mod sealed {
         Store,
         Copy,
         Expunge,
+        Poll,
     }
 }
 
@@ -1004,6 +1009,16 @@ impl ExpungeRequest {
         &self.uids
     }
 }
+
+/// A poll of the selected mailbox (NOOP, CHECK). See [`Event::Poll`]. Bring the
+/// session up to date with [`handle_change`](super::Session::handle_change) (a host that
+/// reports every change as it happens has nothing more to say), then answer `()`: the
+/// command completes with the changes it may send (RFC 3501 §7.4.1 allows EXPUNGE here).
+#[derive(Debug)]
+pub struct PollRequest {
+    pub(crate) id: RequestId,
+}
+request!(PollRequest, Poll, (), answer_poll);
 
 #[cfg(test)]
 mod tests {

@@ -108,6 +108,10 @@
 //! ```
 //!
 //! # Rules this session decides
+//! - **NOOP and CHECK poll**: with a mailbox selected they ask the host
+//!   ([`Event::Poll`]) to report changes before they complete (RFC 3501 §6.1.2: NOOP is
+//!   "a periodic poll for new messages"), so a client polling after another session's
+//!   command completed is told of its effect, however late the host's own notification.
 //! - **Line ends**: a command line ends at LF; one CR before it belongs to the terminator
 //!   (as in pobox's POP3 session and in Dovecot). A lone CR elsewhere is a syntax error.
 //! - **NUL in message data**: an APPEND whose literal holds a NUL fails with `BAD`
@@ -134,6 +138,7 @@ mod flags;
 mod input;
 mod list;
 mod mailbox;
+mod poll;
 mod reply;
 mod search;
 mod sets;
@@ -145,8 +150,8 @@ pub use event::{
     AppendCommit, AppendData, AppendRequest, Appended, AuthMethod, CloseReason, Copied,
     CopyRequest, Event, ExpungeRequest, ListRequest, LoginRejection, LoginRequest, MailboxEntry,
     MailboxError, MailboxName, MailboxOp, MailboxRequest, MailboxStatus, MessageData, MessageError,
-    MessageRequest, Request, SearchAnswer, SearchRequest, SelectRequest, Snapshot, StartTlsRequest,
-    StatusRequest, StoreOp, StoreRequest, UidSet,
+    MessageRequest, PollRequest, Request, SearchAnswer, SearchRequest, SelectRequest, Snapshot,
+    StartTlsRequest, StatusRequest, StoreOp, StoreRequest, UidSet,
 };
 
 use std::collections::VecDeque;
@@ -269,6 +274,8 @@ enum Waiting {
     Store(update::StoreJob),
     Copy(update::CopyJob),
     Expunge(update::ExpungeJob),
+    /// NOOP or CHECK, with its completion text.
+    Poll(&'static str),
 }
 
 /// The command in progress beyond its first line.
@@ -771,7 +778,10 @@ impl Session {
                         "Authentication service unavailable",
                     );
                 }
-                Waiting::Select { .. } | Waiting::List(_) | Waiting::Status { .. } => {
+                Waiting::Select { .. }
+                | Waiting::List(_)
+                | Waiting::Status { .. }
+                | Waiting::Poll(_) => {
                     self.tagged_no(
                         &p.tag,
                         Some(crate::imap::Code::Unavailable),
