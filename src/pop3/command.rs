@@ -305,6 +305,9 @@ mod grammar {
 
     type PResult<'a, T> = IResult<&'a [u8], T, Error>;
 
+    /// A value, or the error of the line.
+    type Checked<T> = Result<T, nom::Err<Error>>;
+
     /// Fails with `e`.
     fn fail<T>(e: CommandError) -> Result<T, nom::Err<Error>> {
         Err(nom::Err::Error(Error(e)))
@@ -485,7 +488,7 @@ mod grammar {
             }
         }
 
-        fn one_or_two(self) -> Result<(&'a [u8], Option<&'a [u8]>), nom::Err<Error>> {
+        fn one_or_two(self) -> Checked<(&'a [u8], Option<&'a [u8]>)> {
             match self.count {
                 0 => fail(CommandError::MissingArgument(self.keyword)),
                 1 => Ok((self.items[0], None)),

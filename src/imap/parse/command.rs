@@ -463,16 +463,16 @@ pub(crate) fn search_key(i: Span<'_>, depth: usize) -> PResult<'_, SearchKey> {
         atom(i)
     };
     let mut ub = [0u8; 16];
-    let key = match upper(name.fragment(), &mut ub) {
-        b"ALL" => return Ok((i, K::All)),
-        b"ANSWERED" => return Ok((i, K::Answered)),
+    match upper(name.fragment(), &mut ub) {
+        b"ALL" => Ok((i, K::All)),
+        b"ANSWERED" => Ok((i, K::Answered)),
         b"BCC" => sp_astring(i).map(|(i, s)| (i, K::Bcc(s))),
         b"BEFORE" => sp_date(i).map(|(i, d)| (i, K::Before(d))),
         b"BODY" => sp_astring(i).map(|(i, s)| (i, K::Body(s))),
         b"CC" => sp_astring(i).map(|(i, s)| (i, K::Cc(s))),
-        b"DELETED" => return Ok((i, K::Deleted)),
-        b"DRAFT" => return Ok((i, K::Draft)),
-        b"FLAGGED" => return Ok((i, K::Flagged)),
+        b"DELETED" => Ok((i, K::Deleted)),
+        b"DRAFT" => Ok((i, K::Draft)),
+        b"FLAGGED" => Ok((i, K::Flagged)),
         b"FROM" => sp_astring(i).map(|(i, s)| (i, K::From(s))),
         b"HEADER" => {
             let (i, field) = sp_astring(i)?;
@@ -480,16 +480,16 @@ pub(crate) fn search_key(i: Span<'_>, depth: usize) -> PResult<'_, SearchKey> {
         }
         b"KEYWORD" => sp_atom(i).map(|(i, a)| (i, K::Keyword(a))),
         b"LARGER" => sp_number(i).map(|(i, n)| (i, K::Larger(n))),
-        b"NEW" => return Ok((i, K::New)),
+        b"NEW" => Ok((i, K::New)),
         b"NOT" => sp_key(i).map(|(i, k)| (i, K::Not(Box::new(k)))),
-        b"OLD" => return Ok((i, K::Old)),
+        b"OLD" => Ok((i, K::Old)),
         b"ON" => sp_date(i).map(|(i, d)| (i, K::On(d))),
         b"OR" => {
             let (i, a) = sp_key(i)?;
             sp_key(i).map(|(i, b)| (i, K::Or(Box::new(a), Box::new(b))))
         }
-        b"RECENT" => return Ok((i, K::Recent)),
-        b"SEEN" => return Ok((i, K::Seen)),
+        b"RECENT" => Ok((i, K::Recent)),
+        b"SEEN" => Ok((i, K::Seen)),
         b"SENTBEFORE" => sp_date(i).map(|(i, d)| (i, K::SentBefore(d))),
         b"SENTON" => sp_date(i).map(|(i, d)| (i, K::SentOn(d))),
         b"SENTSINCE" => sp_date(i).map(|(i, d)| (i, K::SentSince(d))),
@@ -502,15 +502,14 @@ pub(crate) fn search_key(i: Span<'_>, depth: usize) -> PResult<'_, SearchKey> {
             let (i, ()) = sp(i)?;
             sequence_set(i).map(|(i, s)| (i, K::Uid(s)))
         }
-        b"UNANSWERED" => return Ok((i, K::Unanswered)),
-        b"UNDELETED" => return Ok((i, K::Undeleted)),
-        b"UNDRAFT" => return Ok((i, K::Undraft)),
-        b"UNFLAGGED" => return Ok((i, K::Unflagged)),
+        b"UNANSWERED" => Ok((i, K::Unanswered)),
+        b"UNDELETED" => Ok((i, K::Undeleted)),
+        b"UNDRAFT" => Ok((i, K::Undraft)),
+        b"UNFLAGGED" => Ok((i, K::Unflagged)),
         b"UNKEYWORD" => sp_atom(i).map(|(i, a)| (i, K::Unkeyword(a))),
-        b"UNSEEN" => return Ok((i, K::Unseen)),
-        _ => return Err(Error::syntax(start, "search-key")),
-    };
-    key
+        b"UNSEEN" => Ok((i, K::Unseen)),
+        _ => Err(Error::syntax(start, "search-key")),
+    }
 }
 
 /// `fetch = "FETCH" SP sequence-set SP ("ALL" / "FULL" / "FAST" / fetch-att /

@@ -392,7 +392,7 @@ fn run_tagged<T>(
 ) -> Result<T, ParseError> {
     run(src, end, limits, rule).map_err(|mut e| {
         if e.offset > 0 {
-            e.tag = run(src, end, limits, |i| self::core::tag(i)).ok();
+            e.tag = run(src, end, limits, self::core::tag).ok();
         }
         e
     })
