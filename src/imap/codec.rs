@@ -72,12 +72,17 @@ pub fn parse_command_with(
     let Status::Complete(n) = frame(input, limits)? else {
         return Ok(Status::Partial);
     };
-    command_prefix(input, n, limits).map(|c| Status::Complete((n, c)))
+    command_prefix(input, n, limits, |c| Status::Complete((n, c)))
 }
 
 #[inline]
-fn command_prefix(input: &Bytes, n: usize, limits: &Limits) -> Result<Command, ParseError> {
-    parse::run_command(input, n, limits).map_err(|mut e| {
+fn command_prefix<U>(
+    input: &Bytes,
+    n: usize,
+    limits: &Limits,
+    wrap: impl FnOnce(Command) -> U,
+) -> Result<U, ParseError> {
+    parse::run_command(input, n, limits, wrap).map_err(|mut e| {
         if e.tag.is_none() {
             e.tag = super::framer::tag_of(input.get(..n).unwrap_or_default());
         }
@@ -88,7 +93,7 @@ fn command_prefix(input: &Bytes, n: usize, limits: &Limits) -> Result<Command, P
 /// Runs the command grammar on one complete, framed command (what [`Frame::Complete`]
 /// delimited), CRLF included. Literal values are slices of `frame`.
 pub fn parse_command_frame(frame: &Bytes, limits: &Limits) -> Result<Command, ParseError> {
-    command_prefix(frame, frame.len(), limits)
+    command_prefix(frame, frame.len(), limits, |c| c)
 }
 
 /// Parses an APPEND command up to its message literal: `frame` holds the command from its
@@ -130,7 +135,9 @@ pub fn parse_response_with(
     let Status::Complete(n) = frame(input, limits)? else {
         return Ok(Status::Partial);
     };
-    parse::run(input, n, limits, parse::response).map(|r| Status::Complete((n, r)))
+    parse::run_into(input, n, limits, parse::response, |r| {
+        Status::Complete((n, r))
+    })
 }
 
 /// Runs the response grammar on one complete, framed response.
@@ -151,7 +158,9 @@ pub fn parse_greeting_with(
     let Status::Complete(n) = frame(input, limits)? else {
         return Ok(Status::Partial);
     };
-    parse::run(input, n, limits, parse::greeting).map(|g| Status::Complete((n, g)))
+    parse::run_into(input, n, limits, parse::greeting, |g| {
+        Status::Complete((n, g))
+    })
 }
 
 /// One line without literals (AUTHENTICATE data, DONE): its length with the terminator and

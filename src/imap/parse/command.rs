@@ -4,7 +4,6 @@
 use std::num::NonZeroU32;
 
 use nom::Parser;
-use nom::bytes::complete::tag_no_case;
 use nom::combinator::{map, opt};
 use nom::sequence::{preceded, terminated};
 
@@ -24,8 +23,8 @@ use super::core::{
     string, tag,
 };
 use super::{
-    Error, PResult, Span, byte, check_depth, check_items, crlf, end_of_input, keyword, many_sp,
-    paren_list, sp, upper,
+    Error, PResult, Span, byte, caseless, check_depth, check_items, crlf, end_of_input, keyword,
+    many_sp, paren_list, sp, upper,
 };
 use crate::Secret;
 
@@ -118,7 +117,7 @@ fn create(i: Span<'_>) -> PResult<'_, CommandBody> {
     let (i, special_use) = if i.first() == Some(b' ') {
         let (i, ()) = sp(i)?;
         let (i, ()) = byte(b'(', "\"(\"")(i)?;
-        let (i, _) = keyword("USE", "USE").parse(i)?;
+        let (i, _) = keyword("USE", "USE")(i)?;
         let (i, ()) = sp(i)?;
         let (i, v) = paren_list(true, use_attr).parse(i)?;
         let (i, ()) = byte(b')', "\")\"")(i)?;
@@ -159,7 +158,7 @@ fn list(i: Span<'_>) -> PResult<'_, CommandBody> {
     let (i, reference) = mailbox(i)?;
     let (i, pattern) = preceded(sp, list_mailbox).parse(i)?;
     // list-return-opts = "RETURN" SP "(" [return-option *(SP return-option)] ")"
-    let (i, return_options) = match tag_no_case::<_, _, Error>(" RETURN ")(i) {
+    let (i, return_options) = match caseless(" RETURN ")(i) {
         Ok((i, _)) => paren_list(true, atom).parse(i)?,
         Err(_) => (i, Vec::new()),
     };
@@ -389,7 +388,7 @@ pub(crate) fn id_params(i: Span<'_>) -> PResult<'_, Option<Vec<(IString, NString
 fn search(uid: bool) -> impl Fn(Span<'_>) -> PResult<'_, CommandBody> {
     move |i| {
         let (i, ()) = sp(i)?;
-        let (i, charset) = match tag_no_case::<_, _, Error>("CHARSET ")(i) {
+        let (i, charset) = match caseless("CHARSET ")(i) {
             Ok((i, _)) => map(terminated(astring, sp), Some).parse(i)?,
             Err(_) => (i, None),
         };
@@ -522,11 +521,11 @@ fn fetch(uid: bool) -> impl Fn(Span<'_>) -> PResult<'_, CommandBody> {
         let (i, items) = if i.first() == Some(b'(') {
             let (i, v) = paren_list(false, fetch_att)(i)?;
             (i, FetchItems::Attributes(v))
-        } else if let Ok((i, _)) = tag_no_case::<_, _, Error>("ALL")(i) {
+        } else if let Ok((i, _)) = caseless("ALL")(i) {
             (i, FetchItems::All)
-        } else if let Ok((i, _)) = tag_no_case::<_, _, Error>("FULL")(i) {
+        } else if let Ok((i, _)) = caseless("FULL")(i) {
             (i, FetchItems::Full)
-        } else if let Ok((i, _)) = tag_no_case::<_, _, Error>("FAST")(i) {
+        } else if let Ok((i, _)) = caseless("FAST")(i) {
             (i, FetchItems::Fast)
         } else {
             let (i, a) = fetch_att(i)?;
@@ -622,7 +621,7 @@ pub(crate) fn section(i: Span<'_>) -> PResult<'_, Section> {
 /// `section-text = section-msgtext / "MIME"` (RFC 3501 §9): `MIME` only after a part.
 fn section_text(after_part: bool) -> impl Fn(Span<'_>) -> PResult<'_, SectionText> {
     move |i| {
-        let kw = |w| tag_no_case::<_, _, Error>(w);
+        let kw = caseless;
         let sp_header_list = |i| {
             let (i, ()) = sp(i)?;
             header_list(i)
@@ -662,8 +661,8 @@ fn store(uid: bool) -> impl Fn(Span<'_>) -> PResult<'_, CommandBody> {
             Some(b'-') => (i.skip(1), StoreKind::Remove),
             _ => (i, StoreKind::Replace),
         };
-        let (i, _) = keyword("FLAGS", "FLAGS").parse(i)?;
-        let (i, silent) = opt(tag_no_case(".SILENT")).parse(i)?;
+        let (i, _) = keyword("FLAGS", "FLAGS")(i)?;
+        let (i, silent) = opt(caseless(".SILENT")).parse(i)?;
         let (i, ()) = sp(i)?;
         let (i, flags) = if i.first() == Some(b'(') {
             flag_list(i)?

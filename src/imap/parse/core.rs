@@ -5,7 +5,7 @@ use std::num::NonZeroU32;
 
 use bytes::Bytes;
 use nom::Parser;
-use nom::bytes::complete::{tag_no_case, take_while};
+use nom::bytes::complete::take_while;
 use nom::character::complete::digit1;
 use nom::combinator::{map, opt};
 use nom::sequence::preceded;
@@ -17,7 +17,9 @@ use super::super::error::ErrorKind;
 use super::super::flag::{Flag, FlagFetch, FlagPerm};
 use super::super::mailbox::{ListMailbox, Mailbox};
 use super::super::sequence::{SeqNumber, Sequence, SequenceSet};
-use super::{Error, PResult, Span, byte, crlf, is, paren_list, separated_list1, sp, take_class1};
+use super::{
+    Error, PResult, Span, byte, caseless, crlf, is, paren_list, separated_list1, sp, take_class1,
+};
 
 /// `number = 1*DIGIT` ; unsigned 32-bit integer (RFC 3501 §9). A value past 2^32-1 is
 /// `NumberOutOfRange` at the digit that overflows.
@@ -187,7 +189,7 @@ pub(crate) fn astring(i: Span<'_>) -> PResult<'_, IString> {
 /// `nil = "NIL"` (RFC 3501 §9), case-insensitively.
 #[inline]
 pub(crate) fn nil(i: Span<'_>) -> PResult<'_, ()> {
-    tag_no_case("NIL")(i).map(|(i, _)| (i, ()))
+    caseless("NIL")(i).map(|(i, _)| (i, ()))
 }
 
 /// `nstring = string / nil` (RFC 3501 §9).

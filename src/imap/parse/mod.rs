@@ -30,7 +30,7 @@ use std::slice::Iter;
 
 use bytes::Bytes;
 use nom::error::{ContextError, ErrorKind as NomKind, ParseError as NomParseError};
-use nom::{Compare, CompareResult, IResult, Input, Needed, Offset, Parser};
+use nom::{Compare, CompareResult, IResult, Input, Needed, Offset};
 
 use super::error::{ErrorKind, ParseError};
 use super::limits::Limits;
@@ -362,12 +362,26 @@ impl<'a> ContextError<Span<'a>> for Error {
 pub(crate) type PResult<'a, T> = IResult<Span<'a>, T, Error>;
 
 /// Runs `rule` on the first `end` bytes of `src`; values are slices of `src`.
+#[inline]
 pub(crate) fn run<T>(
     src: &Bytes,
     end: usize,
     limits: &Limits,
     rule: impl for<'a> FnOnce(Span<'a>) -> PResult<'a, T>,
 ) -> Result<T, ParseError> {
+    run_into(src, end, limits, rule, |v| v)
+}
+
+/// [`run`], handing the value to `wrap` where it is built (so a large value such as a
+/// `Command` moves once into the caller's result).
+#[inline(always)]
+pub(crate) fn run_into<T, U>(
+    src: &Bytes,
+    end: usize,
+    limits: &Limits,
+    rule: impl for<'a> FnOnce(Span<'a>) -> PResult<'a, T>,
+    wrap: impl FnOnce(T) -> U,
+) -> Result<U, ParseError> {
     let cx = Cx { src, limits };
     let buf: &[u8] = src.as_ref();
     let span = Span {
@@ -375,44 +389,41 @@ pub(crate) fn run<T>(
         cx: &cx,
     };
     match rule(span) {
-        Ok((_, v)) => Ok(v),
+        Ok((_, v)) => Ok(wrap(v)),
         Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(e.into_parse_error()),
         // Complete parsers never ask for more.
         Err(nom::Err::Incomplete(_)) => Err(ParseError::syntax("complete input", end)),
     }
 }
 
-/// [`run`] for a rule that starts with `tag`: an error after the tag carries it, so the
-/// session can answer by tag.
-fn run_tagged<T>(
+/// The tag of the command or response in `src`, for an error found after it (so the
+/// session can answer by tag).
+#[cold]
+fn tag_for(src: &Bytes, end: usize, limits: &Limits, mut e: ParseError) -> ParseError {
+    if e.offset > 0 {
+        e.tag = run(src, end, limits, self::core::tag).ok();
+    }
+    e
+}
+
+/// Runs `command` (RFC 3501 §9) on the first `end` bytes of `src`; an error after the tag
+/// carries it.
+#[inline(always)]
+pub(crate) fn run_command<U>(
     src: &Bytes,
     end: usize,
     limits: &Limits,
-    rule: impl for<'a> FnOnce(Span<'a>) -> PResult<'a, T>,
-) -> Result<T, ParseError> {
-    run(src, end, limits, rule).map_err(|mut e| {
-        if e.offset > 0 {
-            e.tag = run(src, end, limits, self::core::tag).ok();
-        }
-        e
-    })
+    wrap: impl FnOnce(super::command::Command) -> U,
+) -> Result<U, ParseError> {
+    run_into(src, end, limits, command, wrap).map_err(|e| tag_for(src, end, limits, e))
 }
 
-/// Runs `command` (RFC 3501 §9) on the first `end` bytes of `src`.
-pub(crate) fn run_command(
-    src: &Bytes,
-    end: usize,
-    limits: &Limits,
-) -> Result<super::command::Command, ParseError> {
-    run_tagged(src, end, limits, command)
-}
-
-/// Runs the APPEND head rule on `src`.
+/// Runs the APPEND head rule on `src`; an error after the tag carries it.
 pub(crate) fn run_append_head(
     src: &Bytes,
     limits: &Limits,
 ) -> Result<super::command::AppendHead, ParseError> {
-    run_tagged(src, src.len(), limits, append_head)
+    run(src, src.len(), limits, append_head).map_err(|e| tag_for(src, src.len(), limits, e))
 }
 
 /// A `take_while` predicate from a byte-class table of [`super::chars`].
@@ -487,13 +498,24 @@ pub(crate) fn end_of_input(i: Span<'_>) -> PResult<'_, ()> {
     }
 }
 
+/// `word` in any case (RFC 3501 §9 note 1: "the case of alphabetic characters does not
+/// matter"): nom's `tag_no_case` for [`Span`], written out so the comparison inlines (the
+/// grammar tries keywords in a row: `ALL` / `FULL` / `FAST`, the section texts).
+#[inline(always)]
+pub(crate) fn caseless<'a>(word: &'static str) -> impl Fn(Span<'a>) -> PResult<'a, Span<'a>> {
+    move |i: Span<'a>| match i.compare_bytes(word.as_bytes(), true) {
+        CompareResult::Ok => Ok(i.take_split(word.len())),
+        _ => Err(nom::Err::Error(Error::from_error_kind(i, NomKind::Tag))),
+    }
+}
+
 /// `word`, case-insensitively (RFC 3501 §9 note 1), failing naming `expected`.
 #[inline]
 pub(crate) fn keyword<'a>(
     word: &'static str,
     expected: &'static str,
-) -> impl Parser<Span<'a>, Output = Span<'a>, Error = Error> {
-    nom::error::context(expected, nom::bytes::complete::tag_no_case(word))
+) -> impl Fn(Span<'a>) -> PResult<'a, Span<'a>> {
+    move |i| caseless(word)(i).map_err(|_| Error::syntax(i, expected))
 }
 
 /// Fails with `TooDeep` when `depth` exceeds [`Limits::max_depth`].
