@@ -580,6 +580,20 @@ pub(crate) fn many_sp<'a, T>(
     }
 }
 
+/// How many items a parenthesised list starting at `i` probably has: one more than the
+/// spaces before the first `)` (a nested list or a string can make it more; it is only the
+/// first capacity of the list's `Vec`, at most 64, so that a FETCH attribute list or a
+/// header list is allocated once).
+#[inline]
+fn list_len_hint(i: Span<'_>) -> usize {
+    let f = i.fragment();
+    let end = memchr::memchr(b')', f).unwrap_or(f.len()).min(512);
+    let head = f.get(..end).unwrap_or_default();
+    (1 + memchr::memchr_iter(b' ', head).count())
+        .min(64)
+        .min(i.limits().max_list_items())
+}
+
 /// `"(" [item *(SP item)] ")"` (or `"(" item *(SP item) ")"` when `!allow_empty`), at most
 /// [`Limits::max_list_items`] items: the parenthesised lists of RFC 3501 §9.
 pub(crate) fn paren_list<'a, T>(
@@ -588,14 +602,14 @@ pub(crate) fn paren_list<'a, T>(
 ) -> impl FnMut(Span<'a>) -> PResult<'a, Vec<T>> {
     move |i: Span<'a>| {
         let (mut i, ()) = byte(b'(', "\"(\"")(i)?;
-        let mut v = Vec::new();
         if i.first() == Some(b')') {
             let i = i.skip(1);
             if allow_empty {
-                return Ok((i, v));
+                return Ok((i, Vec::new()));
             }
             return Err(Error::syntax(i, "list item"));
         }
+        let mut v = Vec::with_capacity(list_len_hint(i));
         loop {
             check_items(i, v.len())?;
             let (rest, x) = item(i)?;
