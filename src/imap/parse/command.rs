@@ -23,8 +23,8 @@ use super::core::{
     string, tag,
 };
 use super::{
-    Error, PResult, Span, byte, caseless, check_depth, check_items, crlf, end_of_input, keyword,
-    many_sp, paren_list, sp, upper,
+    Error, PResult, Span, byte, caseless, check_depth, check_items, crlf, end_of_input, is,
+    keyword, many_sp, paren_list, sp, upper,
 };
 use crate::Secret;
 
@@ -535,9 +535,22 @@ fn fetch(uid: bool) -> impl Fn(Span<'_>) -> PResult<'_, CommandBody> {
     }
 }
 
-/// A FETCH item name: letters, digits and "." (ATOM-CHAR would also take "[" and "<").
+/// The octets of the `fetch-att` and `msg-att` keywords of RFC 3501 §9 (`RFC822.SIZE`,
+/// `BODY.PEEK`, ...): letters, digits and "." (ATOM-CHAR would also take "[" and "<").
+const FETCH_NAME_CHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = (b as u8).is_ascii_alphanumeric() || b == b'.' as usize;
+        b += 1;
+    }
+    t
+};
+
+/// A FETCH item name: `*FETCH_NAME_CHAR` (possibly empty; the caller matches it).
+#[inline]
 pub(crate) fn fetch_name(i: Span<'_>) -> PResult<'_, Span<'_>> {
-    nom::bytes::complete::take_while(|b: u8| b.is_ascii_alphanumeric() || b == b'.')(i)
+    nom::bytes::complete::take_while(is(&FETCH_NAME_CHAR))(i)
 }
 
 /// `fetch-att = "ENVELOPE" / "FLAGS" / "INTERNALDATE" / "RFC822" [".HEADER" / ".SIZE" /

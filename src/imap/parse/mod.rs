@@ -447,15 +447,15 @@ pub(crate) fn take_class1<'a>(
 
 /// Upper-cases a command or keyword name (at most 16 octets; longer names
 /// match nothing) into a stack buffer, for case-insensitive matching.
+#[inline]
 pub(crate) fn upper<'b>(name: &[u8], buf: &'b mut [u8; 16]) -> &'b [u8] {
-    let n = name.len().min(16);
-    for (d, s) in buf.iter_mut().zip(name.iter().take(n)) {
-        *d = s.to_ascii_uppercase();
-    }
-    if name.len() > 16 {
-        b""
-    } else {
-        buf.get(..n).unwrap_or_default()
+    match buf.get_mut(..name.len()) {
+        Some(out) => {
+            out.copy_from_slice(name);
+            out.make_ascii_uppercase();
+            out
+        }
+        None => b"",
     }
 }
 
@@ -589,7 +589,7 @@ fn list_len_hint(i: Span<'_>) -> usize {
     let f = i.fragment();
     let end = memchr::memchr(b')', f).unwrap_or(f.len()).min(512);
     let head = f.get(..end).unwrap_or_default();
-    (1 + memchr::memchr_iter(b' ', head).count())
+    (1 + head.iter().filter(|&&b| b == b' ').count())
         .min(64)
         .min(i.limits().max_list_items())
 }
