@@ -469,6 +469,30 @@ mod tests {
     }
 
     #[test]
+    fn rfc2195_2_cram_md5_digest_is_32_hex_digits() {
+        let challenge = "<1896.697170952@postoffice.reston.mci.net>";
+        for bad in [
+            // "+9" read as 0x09 by `from_str_radix`: not a hex digit pair.
+            &b"tim +913a602c7eda7a495b4e6e7334d3890"[..],
+            b"tim b913a602c7eda7a495b4e6e7334d389g",
+            b"tim b913a602c7eda7a495b4e6e7334d38900",
+            b" b913a602c7eda7a495b4e6e7334d3890",
+            b"timb913a602c7eda7a495b4e6e7334d3890",
+        ] {
+            let (mut ex, _) = Exchange::start(Mechanism::CramMd5, None, challenge);
+            assert_eq!(
+                ex.respond(bad),
+                Step::Failed(SaslError::Malformed),
+                "{bad:?}"
+            );
+        }
+        // The user name is everything before the last space; upper-case hex is accepted.
+        let (mut ex, _) = Exchange::start(Mechanism::CramMd5, None, challenge);
+        let c = done(ex.respond(b"tim smith B913A602C7EDA7A495B4E6E7334D3890"));
+        assert_eq!(c.user(), "tim smith");
+    }
+
+    #[test]
     fn rfc1939_7_apop_example_verifies() {
         let c = Credentials::Apop {
             user: "mrose".into(),
