@@ -364,9 +364,11 @@ mod grammar {
     fn digest(i: &[u8]) -> PResult<'_, [u8; 16]> {
         let (rest, hex) = take_while_m_n(32, 32, |b: u8| b.is_ascii_hexdigit())(i)?;
         let mut out = [0u8; 16];
+        let nibble = |c: u8| char::from(c).to_digit(16).unwrap_or(0) as u8;
         for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-            let nibble = |c: u8| char::from(c).to_digit(16).unwrap_or(0) as u8;
-            *byte = nibble(pair[0]) << 4 | nibble(pair[1]);
+            if let [hi, lo] = *pair {
+                *byte = nibble(hi) << 4 | nibble(lo);
+            }
         }
         Ok((rest, out))
     }

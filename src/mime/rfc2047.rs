@@ -71,10 +71,7 @@ mod grammar {
             no_space(&cs) && !cs.contains(&b'=')
         })
         .parse(i)?;
-        let charset = match memchr::memchr(b'*', cs) {
-            Some(star) => &cs[..star],
-            None => cs,
-        };
+        let charset = cs.split(|&b| b == b'*').next().unwrap_or(cs);
         Ok((rest, charset))
     }
 
