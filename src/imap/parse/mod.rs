@@ -9,17 +9,25 @@
 //!   and the [`Limits`]. Strings and literals come out as `Bytes` slices of the source (no
 //!   copy), errors know their offset, and `CRLF`, list and nesting rules read the limits.
 //! - [`Error`], the nom error: the [`ErrorKind`] (syntax with the rule expected, number out of
-//!   range, too deep, too many items) and the offset. The innermost rule that names what it
-//!   expected wins ([`nom::error::context`] only names errors nom made unnamed), so the
-//!   session's `BAD` says what the cursor parsers said before. The tag is added by
+//!   range, too deep, too many items) and the offset. A rule names what it expected
+//!   ([`byte`], [`take_class1`], [`keyword`], or [`nom::error::context`], which only names
+//!   errors nom made unnamed), and the innermost name wins, so the session's `BAD` says
+//!   exactly what the hand-written cursors said before. The tag is added by
 //!   [`run_command`] / [`run_append_head`].
 //! - Byte classes are the `const` tables of [`super::chars`], named after their ABNF rules,
 //!   used as `take_while` predicates through [`is`].
 //!
 //! The grammar commits after its first token, as RFC 3501's grammar allows: once a rule has
-//! seen its keyword or its opening byte, what follows is required ([`nom::combinator::cut`]
-//! and the list combinators below), so an error points at the byte that broke the rule, not at
-//! an earlier alternative. Nesting depth is a parameter of every recursive rule.
+//! seen its keyword or its opening byte, what follows is required (it is parsed with `?`,
+//! never under `opt`, and the list combinators below require an item after each separator),
+//! so an error points at the byte that broke the rule, not at an earlier alternative. The
+//! only backtracking is where §9 is ambiguous (`resp-text`, `continue-req`, a response code
+//! whose arguments do not parse). Nesting depth is a parameter of every recursive rule.
+//!
+//! Hot rules call each other directly (`let (i, x) = rule(i)?`) rather than through
+//! `map`/`preceded` around `fn` items, whose `Parser::process` re-wraps every result: with
+//! that, and [`caseless`] for keywords, the parsers cost the instructions the cursors did
+//! (ARCHITECTURE.md, Decisions).
 
 mod command;
 mod core;
