@@ -48,6 +48,8 @@ pub(crate) use self::response::{greeting, response};
 
 /// What every rule sees besides its bytes: the source buffer and the limits.
 pub(crate) struct Cx<'a> {
+    /// Address of the source's first byte (offsets are computed from it).
+    base: usize,
     src: &'a Bytes,
     limits: &'a Limits,
 }
@@ -69,7 +71,7 @@ impl<'a> Span<'a> {
     /// Offset of this span's first byte in the source.
     #[inline]
     pub(crate) fn offset(&self) -> usize {
-        (self.frag.as_ptr() as usize).wrapping_sub(self.cx.src.as_ptr() as usize)
+        (self.frag.as_ptr() as usize).wrapping_sub(self.cx.base)
     }
 
     /// This span as a `Bytes` slice of the source (no copy).
@@ -390,7 +392,11 @@ pub(crate) fn run_into<T, U>(
     rule: impl for<'a> FnOnce(Span<'a>) -> PResult<'a, T>,
     wrap: impl FnOnce(T) -> U,
 ) -> Result<U, ParseError> {
-    let cx = Cx { src, limits };
+    let cx = Cx {
+        base: src.as_ptr() as usize,
+        src,
+        limits,
+    };
     let buf: &[u8] = src.as_ref();
     let span = Span {
         frag: buf.get(..end).unwrap_or(buf),
@@ -455,15 +461,15 @@ pub(crate) fn take_class1<'a>(
 
 /// Upper-cases a command or keyword name (at most 16 octets; longer names
 /// match nothing) into a stack buffer, for case-insensitive matching.
-#[inline]
 pub(crate) fn upper<'b>(name: &[u8], buf: &'b mut [u8; 16]) -> &'b [u8] {
-    match buf.get_mut(..name.len()) {
-        Some(out) => {
-            out.copy_from_slice(name);
-            out.make_ascii_uppercase();
-            out
-        }
-        None => b"",
+    let n = name.len().min(16);
+    for (d, s) in buf.iter_mut().zip(name.iter().take(n)) {
+        *d = s.to_ascii_uppercase();
+    }
+    if name.len() > 16 {
+        b""
+    } else {
+        buf.get(..n).unwrap_or_default()
     }
 }
 
