@@ -289,21 +289,7 @@ impl Exchange {
 
 /// `message = [authzid] UTF8NUL authcid UTF8NUL passwd` (RFC 4616 §2).
 fn plain(message: &[u8]) -> Result<Credentials, SaslError> {
-    let mut fields = message.splitn(3, |&b| b == 0);
-    let (Some(authzid), Some(authcid), Some(passwd)) =
-        (fields.next(), fields.next(), fields.next())
-    else {
-        return Err(SaslError::Malformed);
-    };
-    if authcid.is_empty()
-        || passwd.is_empty()
-        || passwd.contains(&0)
-        || [authzid, authcid, passwd]
-            .iter()
-            .any(|f| f.len() > MAX_PLAIN_FIELD)
-    {
-        return Err(SaslError::Malformed);
-    }
+    let (authzid, authcid, passwd) = grammar::message(message)?;
     Ok(Credentials::Password {
         user: utf8(authcid)?,
         password: Secret::new(passwd.to_vec()),
@@ -316,24 +302,88 @@ fn plain(message: &[u8]) -> Result<Credentials, SaslError> {
 
 /// `user SP digest` with the digest as 32 lower-case hex digits (RFC 2195 §2).
 fn cram_md5(response: &[u8], challenge: String) -> Result<Credentials, SaslError> {
-    let space = response
-        .iter()
-        .rposition(|&b| b == b' ')
-        .ok_or(SaslError::Malformed)?;
-    let (user, hex) = (&response[..space], &response[space + 1..]);
-    if user.is_empty() || hex.len() != 32 {
-        return Err(SaslError::Malformed);
-    }
-    let mut digest = [0u8; 16];
-    for (byte, pair) in digest.iter_mut().zip(hex.chunks_exact(2)) {
-        let text = std::str::from_utf8(pair).map_err(|_| SaslError::Malformed)?;
-        *byte = u8::from_str_radix(text, 16).map_err(|_| SaslError::Malformed)?;
-    }
+    let (user, digest) = grammar::cram_md5_response(response)?;
     Ok(Credentials::CramMd5 {
         user: utf8(user)?,
         challenge,
         digest: Secret::new(digest),
     })
+}
+
+/// The client messages of PLAIN (RFC 4616 §2) and CRAM-MD5 (RFC 2195 §2) as nom 8
+/// parsers, one function per ABNF rule; any failure is [`SaslError::Malformed`].
+mod grammar {
+    use nom::IResult;
+    use nom::Parser;
+    use nom::bytes::complete::{tag, take_while_m_n};
+    use nom::combinator::{all_consuming, eof};
+    use nom::sequence::{preceded, terminated};
+
+    use super::{MAX_PLAIN_FIELD, SaslError};
+
+    type PResult<'a, T> = IResult<&'a [u8], T>;
+
+    /// Runs `rule` on all of `input`.
+    fn whole<'a, T>(
+        input: &'a [u8],
+        rule: impl Parser<&'a [u8], Output = T, Error = nom::error::Error<&'a [u8]>>,
+    ) -> Result<T, SaslError> {
+        all_consuming(rule)
+            .parse(input)
+            .map(|(_, v)| v)
+            .map_err(|_| SaslError::Malformed)
+    }
+
+    /// `UTF8NUL = %x00` (RFC 4616 §2).
+    fn utf8nul(i: &[u8]) -> PResult<'_, &[u8]> {
+        tag(&[0u8][..])(i)
+    }
+
+    /// `1*SAFE` with `min` octets at least and at most 255 (RFC 4616 §2: "up to 255
+    /// octets"): `authzid`, `authcid` and `passwd` hold no NUL.
+    fn field(min: usize) -> impl Fn(&[u8]) -> PResult<'_, &[u8]> {
+        move |i| take_while_m_n(min, MAX_PLAIN_FIELD, |b| b != 0)(i)
+    }
+
+    /// `message = [authzid] UTF8NUL authcid UTF8NUL passwd`; `authcid = 1*SAFE`;
+    /// `passwd = 1*SAFE` (RFC 4616 §2).
+    #[allow(clippy::type_complexity)]
+    pub(super) fn message(message: &[u8]) -> Result<(&[u8], &[u8], &[u8]), SaslError> {
+        whole(
+            message,
+            (
+                terminated(field(0), utf8nul),
+                terminated(field(1), utf8nul),
+                field(1),
+            ),
+        )
+    }
+
+    /// `digest = 32(DIGIT / %x61-66)`: 16 octets as hex (RFC 2195 §2; upper case is
+    /// accepted too).
+    fn digest(i: &[u8]) -> PResult<'_, [u8; 16]> {
+        let (rest, hex) = take_while_m_n(32, 32, |b: u8| b.is_ascii_hexdigit())(i)?;
+        let mut out = [0u8; 16];
+        let nibble = |c: u8| char::from(c).to_digit(16).unwrap_or(0) as u8;
+        for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+            if let [hi, lo] = *pair {
+                *byte = nibble(hi) << 4 | nibble(lo);
+            }
+        }
+        Ok((rest, out))
+    }
+
+    /// `response = user SP digest` (RFC 2195 §2): the user name is everything before the
+    /// last SP (it may hold spaces) and may not be empty.
+    pub(super) fn cram_md5_response(response: &[u8]) -> Result<(&[u8], [u8; 16]), SaslError> {
+        let split = response.len().checked_sub(33).ok_or(SaslError::Malformed)?;
+        let (user, tail) = response.split_at(split);
+        if user.is_empty() {
+            return Err(SaslError::Malformed);
+        }
+        let digest = whole(tail, terminated(preceded(tag(&b" "[..]), digest), eof))?;
+        Ok((user, digest))
+    }
 }
 
 fn utf8(bytes: &[u8]) -> Result<String, SaslError> {
@@ -418,6 +468,30 @@ mod tests {
         assert_eq!(step, Step::Failed(SaslError::UnexpectedInitialResponse));
         let (mut ex, _) = Exchange::start(Mechanism::CramMd5, None, challenge);
         assert_eq!(ex.respond(b"tim b913"), Step::Failed(SaslError::Malformed));
+    }
+
+    #[test]
+    fn rfc2195_2_cram_md5_digest_is_32_hex_digits() {
+        let challenge = "<1896.697170952@postoffice.reston.mci.net>";
+        for bad in [
+            // "+9" read as 0x09 by `from_str_radix`: not a hex digit pair.
+            &b"tim +913a602c7eda7a495b4e6e7334d3890"[..],
+            b"tim b913a602c7eda7a495b4e6e7334d389g",
+            b"tim b913a602c7eda7a495b4e6e7334d38900",
+            b" b913a602c7eda7a495b4e6e7334d3890",
+            b"timb913a602c7eda7a495b4e6e7334d3890",
+        ] {
+            let (mut ex, _) = Exchange::start(Mechanism::CramMd5, None, challenge);
+            assert_eq!(
+                ex.respond(bad),
+                Step::Failed(SaslError::Malformed),
+                "{bad:?}"
+            );
+        }
+        // The user name is everything before the last space; upper-case hex is accepted.
+        let (mut ex, _) = Exchange::start(Mechanism::CramMd5, None, challenge);
+        let c = done(ex.respond(b"tim smith B913A602C7EDA7A495B4E6E7334D3890"));
+        assert_eq!(c.user(), "tim smith");
     }
 
     #[test]

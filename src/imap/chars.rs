@@ -59,14 +59,6 @@ pub(crate) fn all(class: &[bool; 256], s: &[u8]) -> bool {
     s.iter().all(|&b| class[b as usize])
 }
 
-/// Length of the longest prefix of `s` made of bytes in `class`.
-#[inline]
-pub(crate) fn span(class: &[bool; 256], s: &[u8]) -> usize {
-    s.iter()
-        .position(|&b| !class[b as usize])
-        .unwrap_or(s.len())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

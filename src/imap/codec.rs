@@ -12,7 +12,7 @@ use super::command::{AppendHead, AuthenticateData, Command};
 use super::error::{ErrorKind, ParseError};
 use super::framer::{Frame, Framer};
 use super::limits::Limits;
-use super::parse::{self, Cursor};
+use super::parse;
 use super::response::{Greeting, Response};
 use crate::{Secret, Status};
 
@@ -72,13 +72,17 @@ pub fn parse_command_with(
     let Status::Complete(n) = frame(input, limits)? else {
         return Ok(Status::Partial);
     };
-    command_prefix(input, n, limits).map(|c| Status::Complete((n, c)))
+    command_prefix(input, n, limits, |c| Status::Complete((n, c)))
 }
 
 #[inline]
-fn command_prefix(input: &Bytes, n: usize, limits: &Limits) -> Result<Command, ParseError> {
-    let mut c = Cursor::prefix(input, n, limits);
-    parse::command(&mut c).map_err(|mut e| {
+fn command_prefix<U>(
+    input: &Bytes,
+    n: usize,
+    limits: &Limits,
+    wrap: impl FnOnce(Command) -> U,
+) -> Result<U, ParseError> {
+    parse::run_command(input, n, limits, wrap).map_err(|mut e| {
         if e.tag.is_none() {
             e.tag = super::framer::tag_of(input.get(..n).unwrap_or_default());
         }
@@ -89,7 +93,7 @@ fn command_prefix(input: &Bytes, n: usize, limits: &Limits) -> Result<Command, P
 /// Runs the command grammar on one complete, framed command (what [`Frame::Complete`]
 /// delimited), CRLF included. Literal values are slices of `frame`.
 pub fn parse_command_frame(frame: &Bytes, limits: &Limits) -> Result<Command, ParseError> {
-    command_prefix(frame, frame.len(), limits)
+    command_prefix(frame, frame.len(), limits, |c| c)
 }
 
 /// Parses an APPEND command up to its message literal: `frame` holds the command from its
@@ -113,7 +117,7 @@ pub fn parse_command_frame(frame: &Bytes, limits: &Limits) -> Result<Command, Pa
 /// # }
 /// ```
 pub fn parse_append_head(frame: &Bytes, limits: &Limits) -> Result<AppendHead, ParseError> {
-    parse::append_head(&mut Cursor::new(frame, limits))
+    parse::run_append_head(frame, limits)
 }
 
 /// Parses one server response (`continue-req`, `response-data`, `response-tagged` or
@@ -131,12 +135,14 @@ pub fn parse_response_with(
     let Status::Complete(n) = frame(input, limits)? else {
         return Ok(Status::Partial);
     };
-    parse::response(&mut Cursor::prefix(input, n, limits)).map(|r| Status::Complete((n, r)))
+    parse::run_into(input, n, limits, parse::response, |r| {
+        Status::Complete((n, r))
+    })
 }
 
 /// Runs the response grammar on one complete, framed response.
 pub fn parse_response_frame(frame: &Bytes, limits: &Limits) -> Result<Response, ParseError> {
-    parse::response(&mut Cursor::new(frame, limits))
+    parse::run(frame, frame.len(), limits, parse::response)
 }
 
 /// Parses the server greeting (RFC 3501 §7.1, §9 `greeting`), with default [`Limits`].
@@ -152,7 +158,9 @@ pub fn parse_greeting_with(
     let Status::Complete(n) = frame(input, limits)? else {
         return Ok(Status::Partial);
     };
-    parse::greeting(&mut Cursor::prefix(input, n, limits)).map(|g| Status::Complete((n, g)))
+    parse::run_into(input, n, limits, parse::greeting, |g| {
+        Status::Complete((n, g))
+    })
 }
 
 /// One line without literals (AUTHENTICATE data, DONE): its length with the terminator and
@@ -191,9 +199,7 @@ pub fn parse_authenticate_data(
         return Ok(Status::Complete((n, AuthenticateData::Cancel)));
     }
     let frame = input.slice(..n);
-    let mut c = Cursor::new(&frame, limits);
-    let data = c.base64()?;
-    c.crlf()?;
+    let data = parse::run(&frame, n, limits, parse::authenticate_data)?;
     Ok(Status::Complete((
         n,
         AuthenticateData::Response(Secret::new(data)),

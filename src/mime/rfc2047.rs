@@ -46,33 +46,67 @@ pub(crate) const MAX_WORD: usize = 1024;
 /// One `encoded-word` at `raw[start..]`: decoded text and the index after
 /// the closing `?=`.
 fn encoded_word(raw: &[u8], start: usize) -> Option<(String, usize)> {
-    let rest = raw.get(start + 2..(start + MAX_WORD).min(raw.len()))?;
-    let q1 = memchr::memchr(b'?', rest)?;
-    let cs = &rest[..q1];
-    if cs.is_empty() || cs.iter().any(|b| matches!(b, b' ' | b'\t' | b'=')) {
-        return None;
+    let window = raw.get(start..(start + MAX_WORD).min(raw.len()))?;
+    let (rest, word) = grammar::encoded_word(window).ok()?;
+    Some((word, start + window.len() - rest.len()))
+}
+
+/// The `encoded-word` of RFC 2047 §2 as nom 8 parsers, one function per ABNF rule.
+mod grammar {
+    use nom::bytes::complete::{tag, take_till1, take_until};
+    use nom::combinator::verify;
+    use nom::number::complete::u8 as octet;
+    use nom::sequence::terminated;
+    use nom::{IResult, Parser};
+
+    /// No SP or HTAB: RFC 2047 §2 "an 'encoded-word' may not ... contain white space".
+    fn no_space(s: &&[u8]) -> bool {
+        !s.iter().any(|b| matches!(b, b' ' | b'\t'))
     }
-    let charset = match memchr::memchr(b'*', cs) {
-        Some(star) => &cs[..star],
-        None => cs,
-    };
-    let enc = *rest.get(q1 + 1)?;
-    if rest.get(q1 + 2) != Some(&b'?') {
-        return None;
+
+    /// `charset = token` (RFC 2047 §2), with the RFC 2231 §5 language suffix
+    /// (`charset "*" language`) dropped: the bytes before the next `?`.
+    fn charset(i: &[u8]) -> IResult<&[u8], &[u8]> {
+        let (rest, cs) = verify(take_till1(|b| b == b'?'), |cs: &[u8]| {
+            no_space(&cs) && !cs.contains(&b'=')
+        })
+        .parse(i)?;
+        let charset = cs.split(|&b| b == b'*').next().unwrap_or(cs);
+        Ok((rest, charset))
     }
-    let text_start = q1 + 3;
-    let text_len = memchr::memmem::find(rest.get(text_start..)?, b"?=")?;
-    let text = &rest[text_start..text_start + text_len];
-    if text.iter().any(|b| matches!(b, b' ' | b'\t')) {
-        return None;
+
+    /// `encoding = token` (RFC 2047 §2): one octet, `B` or `Q` in either case (checked
+    /// by the caller).
+    fn encoding(i: &[u8]) -> IResult<&[u8], u8> {
+        octet(i)
     }
-    let bytes = match enc {
-        b'B' | b'b' => base64_lenient(text)?,
-        b'Q' | b'q' => q_decode(text),
-        _ => return None,
-    };
-    let end = start + 2 + text_start + text_len + 2;
-    Some((charset::decode(&bytes, charset).into_owned(), end))
+
+    /// `encoded-text = 1*<Any printable ASCII character other than "?" or SPACE>`
+    /// (RFC 2047 §2), up to the `?=` that ends the word.
+    fn encoded_text(i: &[u8]) -> IResult<&[u8], &[u8]> {
+        verify(take_until(&b"?="[..]), no_space).parse(i)
+    }
+
+    /// `encoded-word = "=?" charset "?" encoding "?" encoded-text "?="` (RFC 2047 §2),
+    /// decoded to UTF-8.
+    pub(super) fn encoded_word(i: &[u8]) -> IResult<&[u8], String> {
+        let (i, _) = tag(&b"=?"[..])(i)?;
+        let (i, charset) = terminated(charset, tag(&b"?"[..])).parse(i)?;
+        let (i, enc) = terminated(encoding, tag(&b"?"[..])).parse(i)?;
+        let (i, text) = terminated(encoded_text, tag(&b"?="[..])).parse(i)?;
+        let bytes = match enc {
+            b'B' | b'b' => super::base64_lenient(text),
+            b'Q' | b'q' => Some(super::q_decode(text)),
+            _ => None,
+        };
+        match bytes {
+            Some(bytes) => Ok((i, super::charset::decode(&bytes, charset).into_owned())),
+            None => Err(nom::Err::Error(nom::error::Error::new(
+                i,
+                nom::error::ErrorKind::Verify,
+            ))),
+        }
+    }
 }
 
 /// RFC 2047 §4.2 "Q" encoding: `_` is space, `=XX` a byte.

@@ -271,187 +271,284 @@ pub fn parse_command(buf: &[u8]) -> Result<Status<(usize, Command<'_>)>, Command
 /// Parses one whole command line (with or without its terminator).
 pub fn parse_command_line(line: &[u8]) -> Result<Command<'_>, CommandError> {
     let line = line_content(line)?;
-    if line.is_empty() {
-        return Err(CommandError::Empty);
+    match grammar::command(line) {
+        Ok((_, command)) => Ok(command),
+        Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(e.0),
+        // Complete parsers never ask for more.
+        Err(nom::Err::Incomplete(_)) => Err(CommandError::Empty),
     }
-    let (word, rest) = match memchr::memchr(b' ', line) {
-        Some(sp) => (&line[..sp], Some(&line[sp + 1..])),
-        None => (line, None),
+}
+
+/// The command grammar of RFC 2449 §3 (updated by RFC 5034 §5) as nom 8 parsers over one
+/// line without its terminator, one function per ABNF rule.
+mod grammar {
+    use nom::bytes::complete::{take_till, take_while_m_n, take_while1};
+    use nom::character::complete::digit1;
+    use nom::combinator::all_consuming;
+    use nom::error::{ErrorKind as NomKind, ParseError};
+    use nom::{IResult, Parser};
+
+    use super::{Command, CommandError, Keyword};
+    use crate::Secret;
+
+    /// The nom error: the [`CommandError`] the line gets.
+    #[derive(Debug)]
+    pub(super) struct Error(pub(super) CommandError);
+
+    impl ParseError<&[u8]> for Error {
+        fn from_error_kind(_input: &[u8], _kind: NomKind) -> Self {
+            Error(CommandError::Empty)
+        }
+
+        fn append(_input: &[u8], _kind: NomKind, other: Self) -> Self {
+            other
+        }
+    }
+
+    type PResult<'a, T> = IResult<&'a [u8], T, Error>;
+
+    /// A value, or the error of the line.
+    type Checked<T> = Result<T, nom::Err<Error>>;
+
+    /// Fails with `e`.
+    fn fail<T>(e: CommandError) -> Result<T, nom::Err<Error>> {
+        Err(nom::Err::Error(Error(e)))
+    }
+
+    /// Runs `rule` on the whole of `arg`; any failure, or bytes left over, is `e`.
+    fn whole<'a, T>(
+        arg: &'a [u8],
+        rule: impl Parser<&'a [u8], Output = T, Error = Error>,
+        e: CommandError,
+    ) -> Result<T, nom::Err<Error>> {
+        match all_consuming(rule).parse(arg) {
+            Ok((_, v)) => Ok(v),
+            Err(_) => fail(e),
+        }
+    }
+
+    /// `command = keyword *(SP param) CRLF` (RFC 2449 §3), the line without its CRLF. PASS
+    /// takes the rest of the line as its one argument (RFC 1939 §7).
+    pub(super) fn command(line: &[u8]) -> PResult<'_, Command<'_>> {
+        if line.is_empty() {
+            return fail(CommandError::Empty);
+        }
+        let (rest, keyword) = keyword(line)?;
+        let rest = rest.strip_prefix(b" ");
+        if keyword == Keyword::Pass {
+            // RFC 1939 §7: the password is the rest of the line, spaces and all.
+            return match rest {
+                Some(password) if !password.is_empty() => {
+                    Ok((&[], Command::Pass(Secret::new(password))))
+                }
+                _ => fail(CommandError::MissingArgument(keyword)),
+            };
+        }
+        let args = match rest {
+            Some(rest) => params(keyword)(rest)?.1,
+            None => Params::new(keyword),
+        };
+        let command = match keyword {
+            Keyword::User => Command::User(name(keyword, args.exactly1()?)?),
+            Keyword::Apop => {
+                let [n, d] = args.exactly2()?;
+                Command::Apop {
+                    name: name(keyword, n)?,
+                    digest: Secret::new(whole(d, digest, CommandError::Syntax(keyword))?),
+                }
+            }
+            Keyword::Auth => {
+                let (mechanism, initial_response) = args.one_or_two()?;
+                Command::Auth {
+                    mechanism: ascii(mechanism),
+                    initial_response: initial_response.map(Secret::new),
+                }
+            }
+            Keyword::Lang => Command::Lang(args.at_most1()?.map(ascii)),
+            Keyword::List => Command::List(args.at_most1()?.map(|a| msg(keyword, a)).transpose()?),
+            Keyword::Uidl => Command::Uidl(args.at_most1()?.map(|a| msg(keyword, a)).transpose()?),
+            Keyword::Retr => Command::Retr(msg(keyword, args.exactly1()?)?),
+            Keyword::Dele => Command::Dele(msg(keyword, args.exactly1()?)?),
+            Keyword::Top => {
+                let [m, n] = args.exactly2()?;
+                Command::Top {
+                    msg: msg(keyword, m)?,
+                    lines: number(keyword, n)?,
+                }
+            }
+            Keyword::Stls => args.none(Command::Stls)?,
+            Keyword::Capa => args.none(Command::Capa)?,
+            Keyword::Utf8 => args.none(Command::Utf8)?,
+            Keyword::Stat => args.none(Command::Stat)?,
+            Keyword::Noop => args.none(Command::Noop)?,
+            Keyword::Rset => args.none(Command::Rset)?,
+            Keyword::Quit => args.none(Command::Quit)?,
+            Keyword::Pass => return fail(CommandError::Syntax(keyword)),
+        };
+        Ok((&[], command))
+    }
+
+    /// `keyword = 3*4VCHAR` (RFC 2449 §3): the word before the first SP, looked up
+    /// case-insensitively (RFC 1939 §3); a word pobox does not know is `UnknownCommand`.
+    fn keyword(i: &[u8]) -> PResult<'_, Keyword> {
+        let (rest, word) = take_till(|b| b == b' ')(i)?;
+        match Keyword::from_bytes(word) {
+            Some(k) => Ok((rest, k)),
+            None => fail(CommandError::UnknownCommand),
+        }
+    }
+
+    /// The octets of `param`: `VCHAR = %x21-7E` (RFC 5234 B.1), widened to 8-bit octets for
+    /// UTF-8 names (RFC 6856 §2.2).
+    const PARAM_CHAR: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0x21;
+        while b < 256 {
+            t[b] = b != 0x7f;
+            b += 1;
+        }
+        t
     };
-    let keyword = Keyword::from_bytes(word).ok_or(CommandError::UnknownCommand)?;
-    if keyword == Keyword::Pass {
-        // RFC 1939 §7: the password is the rest of the line, spaces and all.
-        return match rest {
-            Some(password) if !password.is_empty() => Ok(Command::Pass(Secret::new(password))),
-            _ => Err(CommandError::MissingArgument(keyword)),
-        };
-    }
-    let args = Params::split(keyword, rest)?;
-    let command = match keyword {
-        Keyword::User => Command::User(args.exactly1().and_then(|a| name(keyword, a))?),
-        Keyword::Apop => {
-            let [n, d] = args.exactly2()?;
-            Command::Apop {
-                name: name(keyword, n)?,
-                digest: Secret::new(hex_digest(d).ok_or(CommandError::Syntax(keyword))?),
+
+    /// `param = 1*VCHAR` (RFC 2449 §3); anything else before the next SP is `Syntax`.
+    fn param(keyword: Keyword) -> impl Fn(&[u8]) -> PResult<'_, &[u8]> {
+        move |i| {
+            let (rest, p) =
+                take_while1(|b: u8| PARAM_CHAR[b as usize])(i).map_err(|_: nom::Err<Error>| {
+                    nom::Err::Error(Error(CommandError::Syntax(keyword)))
+                })?;
+            match rest.first() {
+                None | Some(b' ') => Ok((rest, p)),
+                Some(_) => fail(CommandError::Syntax(keyword)),
             }
         }
-        Keyword::Auth => {
-            let (mechanism, initial_response) = args.one_or_two()?;
-            Command::Auth {
-                mechanism: ascii(mechanism),
-                initial_response: initial_response.map(Secret::new),
+    }
+
+    /// `*(SP param)` after the keyword's SP: one or more params separated by single spaces,
+    /// at most two (no POP3 command takes more).
+    fn params(keyword: Keyword) -> impl Fn(&[u8]) -> PResult<'_, Params<'_>> {
+        move |mut i| {
+            let mut params = Params::new(keyword);
+            loop {
+                let (rest, p) = param(keyword)(i)?;
+                if params.count == params.items.len() {
+                    return fail(CommandError::TooManyArguments(keyword));
+                }
+                params.items[params.count] = p;
+                params.count += 1;
+                match rest.strip_prefix(b" ") {
+                    Some(next) => i = next,
+                    None => return Ok((rest, params)),
+                }
             }
         }
-        Keyword::Lang => Command::Lang(args.at_most1()?.map(ascii)),
-        Keyword::List => Command::List(args.at_most1()?.map(|a| msg(keyword, a)).transpose()?),
-        Keyword::Uidl => Command::Uidl(args.at_most1()?.map(|a| msg(keyword, a)).transpose()?),
-        Keyword::Retr => Command::Retr(msg(keyword, args.exactly1()?)?),
-        Keyword::Dele => Command::Dele(msg(keyword, args.exactly1()?)?),
-        Keyword::Top => {
-            let [m, n] = args.exactly2()?;
-            Command::Top {
-                msg: msg(keyword, m)?,
-                lines: number(keyword, n)?,
+    }
+
+    /// The params of one command line, at most two.
+    struct Params<'a> {
+        keyword: Keyword,
+        items: [&'a [u8]; 2],
+        count: usize,
+    }
+
+    impl<'a> Params<'a> {
+        fn new(keyword: Keyword) -> Self {
+            Params {
+                keyword,
+                items: [&[], &[]],
+                count: 0,
             }
         }
-        Keyword::Stls => args.none(Command::Stls)?,
-        Keyword::Capa => args.none(Command::Capa)?,
-        Keyword::Utf8 => args.none(Command::Utf8)?,
-        Keyword::Stat => args.none(Command::Stat)?,
-        Keyword::Noop => args.none(Command::Noop)?,
-        Keyword::Rset => args.none(Command::Rset)?,
-        Keyword::Quit => args.none(Command::Quit)?,
-        Keyword::Pass => return Err(CommandError::Syntax(keyword)),
-    };
-    Ok(command)
-}
 
-/// The `*(SP param)` part of a command line, split on single spaces.
-struct Params<'a> {
-    keyword: Keyword,
-    items: [&'a [u8]; 2],
-    count: usize,
-}
-
-impl<'a> Params<'a> {
-    /// Splits `rest` (what follows the keyword's space, if any) into at most
-    /// two params. `param = 1*VCHAR` (RFC 2449 §3), widened to UTF-8 for names.
-    fn split(keyword: Keyword, rest: Option<&'a [u8]>) -> Result<Self, CommandError> {
-        let mut params = Params {
-            keyword,
-            items: [&[], &[]],
-            count: 0,
-        };
-        let Some(rest) = rest else {
-            return Ok(params);
-        };
-        for param in rest.split(|&b| b == b' ') {
-            // An empty param means two spaces in a row, or a trailing space.
-            if param.is_empty() || param.iter().any(|&b| b < 0x21 || b == 0x7f) {
-                return Err(CommandError::Syntax(keyword));
+        fn none(self, command: Command<'a>) -> Result<Command<'a>, nom::Err<Error>> {
+            match self.count {
+                0 => Ok(command),
+                _ => fail(CommandError::TooManyArguments(self.keyword)),
             }
-            if params.count == params.items.len() {
-                return Err(CommandError::TooManyArguments(keyword));
+        }
+
+        fn at_most1(self) -> Result<Option<&'a [u8]>, nom::Err<Error>> {
+            match self.count {
+                0 => Ok(None),
+                1 => Ok(Some(self.items[0])),
+                _ => fail(CommandError::TooManyArguments(self.keyword)),
             }
-            params.items[params.count] = param;
-            params.count += 1;
         }
-        Ok(params)
-    }
 
-    fn none(self, command: Command<'a>) -> Result<Command<'a>, CommandError> {
-        match self.count {
-            0 => Ok(command),
-            _ => Err(CommandError::TooManyArguments(self.keyword)),
+        fn exactly1(self) -> Result<&'a [u8], nom::Err<Error>> {
+            match self.count {
+                0 => fail(CommandError::MissingArgument(self.keyword)),
+                1 => Ok(self.items[0]),
+                _ => fail(CommandError::TooManyArguments(self.keyword)),
+            }
         }
-    }
 
-    fn at_most1(self) -> Result<Option<&'a [u8]>, CommandError> {
-        match self.count {
-            0 => Ok(None),
-            1 => Ok(Some(self.items[0])),
-            _ => Err(CommandError::TooManyArguments(self.keyword)),
+        fn exactly2(self) -> Result<[&'a [u8]; 2], nom::Err<Error>> {
+            match self.count {
+                2 => Ok(self.items),
+                _ => fail(CommandError::MissingArgument(self.keyword)),
+            }
         }
-    }
 
-    fn exactly1(self) -> Result<&'a [u8], CommandError> {
-        match self.count {
-            0 => Err(CommandError::MissingArgument(self.keyword)),
-            1 => Ok(self.items[0]),
-            _ => Err(CommandError::TooManyArguments(self.keyword)),
+        fn one_or_two(self) -> Checked<(&'a [u8], Option<&'a [u8]>)> {
+            match self.count {
+                0 => fail(CommandError::MissingArgument(self.keyword)),
+                1 => Ok((self.items[0], None)),
+                _ => Ok((self.items[0], Some(self.items[1]))),
+            }
         }
     }
 
-    fn exactly2(self) -> Result<[&'a [u8]; 2], CommandError> {
-        match self.count {
-            2 => Ok(self.items),
-            _ => Err(CommandError::MissingArgument(self.keyword)),
+    /// `msg = 1*DIGIT`, not zero, within `u32` (RFC 1939 §3 "all message-numbers ... are
+    /// expressed in base-10"; RFC 1939 §5 "may NOT refer to a message marked as deleted"
+    /// starts them at 1).
+    fn msg(keyword: Keyword, arg: &[u8]) -> Result<u32, nom::Err<Error>> {
+        let n = number(keyword, arg)?;
+        match u32::try_from(n) {
+            Ok(n) if n > 0 => Ok(n),
+            _ => fail(CommandError::InvalidNumber(keyword)),
         }
     }
 
-    fn one_or_two(self) -> Result<(&'a [u8], Option<&'a [u8]>), CommandError> {
-        match self.count {
-            0 => Err(CommandError::MissingArgument(self.keyword)),
-            1 => Ok((self.items[0], None)),
-            _ => Ok((self.items[0], Some(self.items[1]))),
+    /// `1*DIGIT`: a non-negative decimal number without sign; overflow is an error.
+    fn number(keyword: Keyword, arg: &[u8]) -> Result<u64, nom::Err<Error>> {
+        let digits = whole(arg, digit1, CommandError::InvalidNumber(keyword))?;
+        digits
+            .iter()
+            .try_fold(0u64, |acc, &b| {
+                acc.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+            })
+            .map_or(fail(CommandError::InvalidNumber(keyword)), Ok)
+    }
+
+    /// A user name: printable ASCII or, per RFC 6856 §2.2, well-formed UTF-8.
+    fn name(keyword: Keyword, arg: &[u8]) -> Result<&str, nom::Err<Error>> {
+        std::str::from_utf8(arg).map_or(fail(CommandError::InvalidUtf8(keyword)), Ok)
+    }
+
+    /// An argument that [`param`] already limited to VCHAR or 8-bit octets. 8-bit octets
+    /// are not allowed in mechanism names or language tags; they map to an empty string,
+    /// which never matches anything.
+    fn ascii(arg: &[u8]) -> &str {
+        match std::str::from_utf8(arg) {
+            Ok(s) if s.is_ascii() => s,
+            _ => "",
         }
     }
-}
 
-/// A message number: `1*DIGIT`, not zero, within `u32` (RFC 1939 §3 "all
-/// message-numbers ... are expressed in base-10").
-fn msg(keyword: Keyword, arg: &[u8]) -> Result<u32, CommandError> {
-    let n = number(keyword, arg)?;
-    match u32::try_from(n) {
-        Ok(n) if n > 0 => Ok(n),
-        _ => Err(CommandError::InvalidNumber(keyword)),
-    }
-}
-
-/// A non-negative decimal number without sign; overflow is an error.
-fn number(keyword: Keyword, arg: &[u8]) -> Result<u64, CommandError> {
-    if arg.is_empty() {
-        return Err(CommandError::InvalidNumber(keyword));
-    }
-    arg.iter().try_fold(0u64, |acc, &b| {
-        if !b.is_ascii_digit() {
-            return Err(CommandError::InvalidNumber(keyword));
+    /// `digest = 32HEXDIG`: the APOP digest, 16 octets (RFC 1939 §7 says lower-case; upper
+    /// case is accepted as well).
+    fn digest(i: &[u8]) -> PResult<'_, [u8; 16]> {
+        let (rest, hex) = take_while_m_n(32, 32, |b: u8| b.is_ascii_hexdigit())(i)?;
+        let mut out = [0u8; 16];
+        let nibble = |c: u8| char::from(c).to_digit(16).unwrap_or(0) as u8;
+        for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
+            if let [hi, lo] = *pair {
+                *byte = nibble(hi) << 4 | nibble(lo);
+            }
         }
-        acc.checked_mul(10)
-            .and_then(|acc| acc.checked_add(u64::from(b - b'0')))
-            .ok_or(CommandError::InvalidNumber(keyword))
-    })
-}
-
-/// A user name: printable ASCII or, per RFC 6856 §2.2, well-formed UTF-8.
-fn name(keyword: Keyword, arg: &[u8]) -> Result<&str, CommandError> {
-    std::str::from_utf8(arg).map_err(|_| CommandError::InvalidUtf8(keyword))
-}
-
-/// An argument that [`Params::split`] already limited to VCHAR or 8-bit
-/// octets. 8-bit octets are not allowed in mechanism names or language
-/// tags; they map to an empty string, which never matches anything.
-fn ascii(arg: &[u8]) -> &str {
-    match std::str::from_utf8(arg) {
-        Ok(s) if s.is_ascii() => s,
-        _ => "",
+        Ok((rest, out))
     }
-}
-
-/// The APOP digest: 16 octets as 32 hex digits (RFC 1939 §7 says
-/// lower-case; upper case is accepted as well).
-fn hex_digest(arg: &[u8]) -> Option<[u8; 16]> {
-    if arg.len() != 32 {
-        return None;
-    }
-    let mut out = [0u8; 16];
-    for (byte, pair) in out.iter_mut().zip(arg.chunks_exact(2)) {
-        let hi = char::from(pair[0]).to_digit(16)?;
-        let lo = char::from(pair[1]).to_digit(16)?;
-        *byte = u8::try_from(hi << 4 | lo).ok()?;
-    }
-    Some(out)
 }
 
 /// Why a command could not be encoded.

@@ -88,8 +88,7 @@ impl ResponseCode {
     /// Reads a code from its bracketed text (`resp-level *("/" resp-level)`),
     /// case-insensitively.
     fn from_levels(code: &str) -> ResponseCode {
-        let mut levels = code.split('/');
-        let first = levels.next().unwrap_or_default();
+        let (first, second) = grammar::resp_levels(code);
         let is = |name: &str| first.eq_ignore_ascii_case(name);
         if is("IN-USE") {
             ResponseCode::InUse
@@ -100,7 +99,7 @@ impl ResponseCode {
         } else if is("UTF8") {
             ResponseCode::Utf8
         } else if is("SYS") {
-            match levels.next() {
+            match second {
                 Some(l) if l.eq_ignore_ascii_case("TEMP") => ResponseCode::SysTemp,
                 Some(l) if l.eq_ignore_ascii_case("PERM") => ResponseCode::SysPerm,
                 _ => ResponseCode::Sys,
@@ -310,9 +309,7 @@ impl Capability {
 
     /// Parses one capability line (without its CRLF).
     pub fn parse(line: &str) -> Capability {
-        let mut words = line.split(' ').filter(|w| !w.is_empty());
-        let tag = words.next().unwrap_or_default();
-        let params: Vec<&str> = words.collect();
+        let (tag, params) = grammar::capability(line);
         let is = |name: &str| tag.eq_ignore_ascii_case(name);
         let user_flag = |params: &[&str]| params.iter().any(|p| p.eq_ignore_ascii_case("USER"));
         // LOGIN-DELAY and EXPIRE: a number (or NEVER) first, then maybe USER.
@@ -407,38 +404,132 @@ pub fn parse_response_line(buf: &[u8]) -> Result<Status<(usize, ResponseLine)>, 
     };
     let line = crate::pop3::command::line_content(&buf[..n]).map_err(|_| ResponseError::BadText)?;
     let line = std::str::from_utf8(line).map_err(|_| ResponseError::BadText)?;
-    let (indicator, rest) = if let Some(rest) = line.strip_prefix("+OK") {
-        (Indicator::Ok, rest)
-    } else if let Some(rest) = line.strip_prefix("-ERR") {
-        (Indicator::Err, rest)
-    } else if line == "+" || line.starts_with("+ ") {
-        let data = line.get(2..).unwrap_or_default();
-        let decoded =
-            crate::pop3::command::decode_base64(data.as_bytes()).ok_or(ResponseError::Base64)?;
-        return Ok(Status::Complete((n, ResponseLine::Continuation(decoded))));
-    } else {
-        return Err(ResponseError::BadStatus);
-    };
-    let text = match rest.strip_prefix(' ') {
-        Some(text) => text,
-        None if rest.is_empty() => "",
-        None => return Err(ResponseError::BadStatus),
-    };
-    let (code, text) = match text.strip_prefix('[').and_then(|t| t.split_once(']')) {
-        Some((code, rest)) if !code.is_empty() && !code.contains(' ') => (
-            Some(ResponseCode::from_levels(code)),
-            rest.strip_prefix(' ').unwrap_or(rest),
-        ),
-        _ => (None, text),
-    };
-    Ok(Status::Complete((
-        n,
-        ResponseLine::Status {
-            indicator,
-            code,
-            text: text.to_owned(),
-        },
-    )))
+    match grammar::response_line(line) {
+        Ok((_, response)) => Ok(Status::Complete((n, response))),
+        Err(nom::Err::Error(e) | nom::Err::Failure(e)) => Err(e.0),
+        // Complete parsers never ask for more.
+        Err(nom::Err::Incomplete(_)) => Err(ResponseError::BadStatus),
+    }
+}
+
+/// The response grammar of RFC 2449 §3 and RFC 5034 §5 as nom 8 parsers over one line
+/// without its terminator, one function per ABNF rule.
+mod grammar {
+    use nom::branch::alt;
+    use nom::bytes::complete::{tag, take_till, take_till1, take_while};
+    use nom::character::complete::char;
+    use nom::combinator::{eof, opt, rest, value};
+    use nom::error::{ErrorKind as NomKind, ParseError};
+    use nom::multi::many0;
+    use nom::sequence::{delimited, preceded, terminated};
+    use nom::{IResult, Parser};
+
+    use super::{Indicator, ResponseCode, ResponseError, ResponseLine};
+
+    /// The nom error: the [`ResponseError`] the line gets.
+    #[derive(Debug)]
+    pub(super) struct Error(pub(super) ResponseError);
+
+    impl ParseError<&str> for Error {
+        fn from_error_kind(_input: &str, _kind: NomKind) -> Self {
+            Error(ResponseError::BadStatus)
+        }
+
+        fn append(_input: &str, _kind: NomKind, other: Self) -> Self {
+            other
+        }
+    }
+
+    type PResult<'a, T> = IResult<&'a str, T, Error>;
+
+    /// `response = greeting / single-line / capa-resp / multi-line / continue-req`
+    /// (RFC 2449 §3, RFC 5034 §5): the first line of any of them.
+    pub(super) fn response_line(line: &str) -> PResult<'_, ResponseLine> {
+        match status(line) {
+            Ok((i, indicator)) => single_line(indicator)(i),
+            Err(_) => continue_req(line),
+        }
+    }
+
+    /// `status = "+OK" / "-ERR"` (RFC 2449 §3).
+    fn status(i: &str) -> PResult<'_, Indicator> {
+        alt((
+            value(Indicator::Ok, tag("+OK")),
+            value(Indicator::Err, tag("-ERR")),
+        ))
+        .parse(i)
+    }
+
+    /// `single-line = status [SP text] CRLF`; `text = *schar / resp-code *CHAR`
+    /// (RFC 2449 §3), after the status. A code is read when the text starts with a
+    /// bracketed word without spaces; one SP after it is dropped.
+    fn single_line(indicator: Indicator) -> impl Fn(&str) -> PResult<'_, ResponseLine> {
+        move |i| {
+            let text = match i.strip_prefix(' ') {
+                Some(text) => text,
+                None if i.is_empty() => "",
+                None => return Err(nom::Err::Error(Error(ResponseError::BadStatus))),
+            };
+            let (code, text) = match resp_code(text) {
+                Ok((rest, code)) => {
+                    let (rest, _) = opt(char(' ')).parse(rest)?;
+                    (Some(ResponseCode::from_levels(code)), rest)
+                }
+                Err(_) => (None, text),
+            };
+            Ok((
+                "",
+                ResponseLine::Status {
+                    indicator,
+                    code,
+                    text: text.to_owned(),
+                },
+            ))
+        }
+    }
+
+    /// `resp-code = "[" resp-level *("/" resp-level) "]"` (RFC 2449 §3): the text between
+    /// the brackets, up to the first `]`; it may not hold a space.
+    fn resp_code(i: &str) -> PResult<'_, &str> {
+        let (rest, code) = delimited(char('['), take_till1(|c| c == ']'), char(']')).parse(i)?;
+        if code.contains(' ') {
+            return Err(nom::Err::Error(Error(ResponseError::BadStatus)));
+        }
+        Ok((rest, code))
+    }
+
+    /// `resp-level *("/" resp-level)` (RFC 2449 §3): the first two levels (the second is
+    /// all RFC 3206 §4 needs).
+    pub(super) fn resp_levels(code: &str) -> (&str, Option<&str>) {
+        let level = |i| take_till::<_, _, Error>(|c| c == '/')(i);
+        let (i, first) = level(code).unwrap_or(("", code));
+        let second = preceded(char::<_, Error>('/'), level)
+            .parse(i)
+            .ok()
+            .map(|(_, l)| l);
+        (first, second)
+    }
+
+    /// `continue-req = "+" SP [base64] CRLF` (RFC 5034 §5), also a bare `+`; the data
+    /// is decoded (`Base64` when it is not valid base64).
+    fn continue_req(i: &str) -> PResult<'_, ResponseLine> {
+        let (i, _) = alt((tag("+ "), terminated(tag("+"), eof))).parse(i)?;
+        let (i, data) = rest(i)?;
+        match crate::pop3::command::decode_base64(data.as_bytes()) {
+            Some(decoded) => Ok((i, ResponseLine::Continuation(decoded))),
+            None => Err(nom::Err::Error(Error(ResponseError::Base64))),
+        }
+    }
+
+    /// `capability = capa-tag *(SP param) CRLF` (RFC 2449 §3), without the CRLF: the tag
+    /// and the params, extra spaces between them ignored.
+    pub(super) fn capability(line: &str) -> (&str, Vec<&str>) {
+        let spaces = |i| take_while::<_, _, Error>(|c| c == ' ')(i);
+        let word = |i| preceded(spaces, take_till1(|c| c == ' ')).parse(i);
+        let (i, tag) = opt(word).parse(line).unwrap_or((line, None));
+        let params = many0(word).parse(i).map_or(Vec::new(), |(_, p)| p);
+        (tag.unwrap_or_default(), params)
+    }
 }
 
 /// Finds the end of a multi-line body at the start of `buf` (the bytes
