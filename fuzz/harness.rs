@@ -1929,6 +1929,9 @@ mod imap_session_check {
         limits: Bounds,
         /// The host was asked for a TLS handshake.
         starttls: bool,
+        /// Output offsets at which the host answered a SELECT or EXAMINE: the responses
+        /// from there on are about the mailbox it opened (or none).
+        selects: Vec<usize>,
     }
 
     /// What the session's `Debug` says it buffers: (input, output).
@@ -1995,10 +1998,13 @@ mod imap_session_check {
 
     /// The host's answer: the shared test host, except where the store cannot follow what
     /// the session was told (the selected mailbox deleted or renamed by the client).
-    fn host_answer(h: &mut Harness, event: Event) {
+    fn host_answer(h: &mut Harness, run: &mut Run, event: Event) {
         if h.session.is_closed() && is_request(&event) {
             // Queued before the session closed: its answer is refused, as documented.
-            return odd_answer(h, event, &mut Rng(1), true);
+            return odd_answer(h, run, event, &mut Rng(1), true);
+        }
+        if matches!(event, Event::Select(_)) {
+            selected_from_here(h, run);
         }
         if let Event::Copy(request) = event {
             let source_gone = h
@@ -2018,6 +2024,18 @@ mod imap_session_check {
         h.answer(event);
     }
 
+    /// The host is answering a SELECT (and the session takes the answer): what the session
+    /// writes from here on is about the mailbox it opens.
+    fn selected_from_here(h: &mut Harness, run: &mut Run) {
+        run.selects
+            .push(run.wire.len() + h.session.transmit().remaining());
+    }
+
+    /// Notes what the output check needs to know of an event, before it is answered.
+    fn note(run: &mut Run, event: &Event) {
+        run.starttls |= matches!(event, Event::StartTls(_));
+    }
+
     /// Answers every event, lets failed-login delays pass, writes out the output; until
     /// nothing is left to do.
     fn settle(h: &mut Harness, run: &mut Run, limits: Bounds) {
@@ -2028,8 +2046,8 @@ mod imap_session_check {
             let mut any = false;
             while let Some(event) = h.session.poll_event() {
                 any = true;
-                run.starttls |= matches!(event, Event::StartTls(_));
-                host_answer(h, event);
+                note(run, &event);
+                host_answer(h, run, event);
                 observe(h, run, limits, 0);
             }
             if let Some(at) = h.session.poll_timeout() {
@@ -2064,6 +2082,7 @@ mod imap_session_check {
             max_queued: 0,
             limits,
             starttls: false,
+            selects: Vec::new(),
         };
         settle(&mut h, &mut run, limits);
         let mut rest = client;
@@ -2144,11 +2163,24 @@ mod imap_session_check {
             ),
         };
         let mut at = greeting;
+        let mut model = Mailbox::default();
+        let mut selects = run.selects.iter().peekable();
         while at < wire.len() {
             let rest = wire.slice(at..);
             match imap::parse_response_with(&rest, &limits) {
-                Ok(Status::Complete((n, _))) => {
+                Ok(Status::Complete((n, response))) => {
                     assert!(n > 0);
+                    while selects.next_if(|&&s| s <= at).is_some() {
+                        model = Mailbox::default();
+                    }
+                    if let Err(e) = model.apply(&response) {
+                        let from = at.saturating_sub(600);
+                        panic!(
+                            "{e}, at octet {at}:\n...{}\n>>>{}",
+                            esc(&run.wire[from..at]),
+                            esc(&run.wire[at..at + n.min(300)])
+                        );
+                    }
                     largest = largest.max(n);
                     at += n;
                 }
@@ -2174,6 +2206,91 @@ mod imap_session_check {
         );
     }
 
+    /// The selected mailbox as the client knows it from the responses (RFC 3501 §7.3.1,
+    /// §7.4.1, §2.3.1.2): the message count, and the UID of each message where a FETCH told
+    /// it. Message numbers stay within the count, EXISTS never goes down, an EXPUNGE
+    /// shifts the numbers above it, a message's UID never changes, UIDs ascend with the
+    /// numbers, RECENT is at most EXISTS.
+    /// And no EXPUNGE while a FETCH or SEARCH (not UID) is answered (§7.4.1), which shows
+    /// where the command's tagged OK ends with the session's own text.
+    #[derive(Default)]
+    struct Mailbox {
+        /// `None` before the first EXISTS of this selection.
+        uids: Option<Vec<Option<u32>>>,
+        /// An EXPUNGE came since the last tagged response.
+        expunged: bool,
+    }
+
+    impl Mailbox {
+        fn apply(&mut self, response: &imap::Response) -> Result<(), String> {
+            use imap::{Data, MessageDataItem, Response, StatusKind};
+            let data = match response {
+                Response::Data(data) => data,
+                Response::Status(status) if status.tag.is_some() => {
+                    let text = status.text.as_bytes();
+                    let fetch_or_search = text == b"FETCH completed" || text == b"SEARCH completed";
+                    if status.kind == StatusKind::Ok && fetch_or_search && self.expunged {
+                        return Err("EXPUNGE while answering FETCH or SEARCH".to_owned());
+                    }
+                    self.expunged = false;
+                    return Ok(());
+                }
+                _ => return Ok(()),
+            };
+            let count = self.uids.as_ref().map_or(0, Vec::len);
+            match data {
+                Data::Exists(n) => {
+                    let n = *n as usize;
+                    let uids = self.uids.get_or_insert_with(Vec::new);
+                    if n < uids.len() {
+                        return Err(format!("EXISTS went down from {} to {n}", uids.len()));
+                    }
+                    uids.resize(n, None);
+                }
+                Data::Recent(n) if *n as usize > count => {
+                    return Err(format!("{n} RECENT of {count} messages"));
+                }
+                Data::Expunge(n) => {
+                    self.expunged = true;
+                    let n = n.get() as usize;
+                    match self.uids.as_mut() {
+                        Some(uids) if n <= uids.len() => {
+                            uids.remove(n - 1);
+                        }
+                        _ => return Err(format!("EXPUNGE {n} of {count} messages")),
+                    }
+                }
+                Data::Fetch { seq, items } => {
+                    let n = seq.get() as usize;
+                    let Some(uids) = self.uids.as_mut().filter(|u| n <= u.len()) else {
+                        return Err(format!("FETCH of message {n} of {count}"));
+                    };
+                    for item in items {
+                        let MessageDataItem::Uid(uid) = item else {
+                            continue;
+                        };
+                        let uid = uid.get();
+                        match uids[n - 1] {
+                            Some(known) if known != uid => {
+                                return Err(format!("message {n} had UID {known}, now {uid}"));
+                            }
+                            _ => uids[n - 1] = Some(uid),
+                        }
+                        let below = uids[..n - 1].iter().rev().find_map(|u| *u);
+                        let above = uids[n..].iter().find_map(|u| *u);
+                        if below.is_some_and(|b| b >= uid) || above.is_some_and(|a| a <= uid) {
+                            return Err(format!(
+                                "UID {uid} of message {n} out of order ({below:?} below, {above:?} above)"
+                            ));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            Ok(())
+        }
+    }
+
     /// Run 3 (see [`imap_session`]).
     fn run_chaos(
         config: Config,
@@ -2189,6 +2306,7 @@ mod imap_session_check {
             max_queued: 0,
             limits,
             starttls: false,
+            selects: Vec::new(),
         };
         let mut held: Vec<Event> = Vec::new();
         let mut rest = client;
@@ -2199,11 +2317,18 @@ mod imap_session_check {
             // The host takes every event: answers now, answers oddly, or holds it.
             while let Some(event) = h.session.poll_event() {
                 if !is_request(&event) || h.session.is_closed() {
-                    host_answer(&mut h, event);
+                    note(&mut run, &event);
+                    host_answer(&mut h, &mut run, event);
                 } else {
                     match rng.below(100) {
-                        0..=64 => host_answer(&mut h, event),
-                        65..=79 => odd_answer(&mut h, event, rng, false),
+                        0..=64 => {
+                            note(&mut run, &event);
+                            host_answer(&mut h, &mut run, event);
+                        }
+                        65..=79 => {
+                            note(&mut run, &event);
+                            odd_answer(&mut h, &mut run, event, rng, false);
+                        }
                         _ => held.push(event),
                     }
                 }
@@ -2211,7 +2336,8 @@ mod imap_session_check {
             }
             if !held.is_empty() && rng.chance(30) {
                 let event = held.remove(rng.below(held.len() as u64) as usize);
-                odd_answer(&mut h, event, rng, true);
+                note(&mut run, &event);
+                odd_answer(&mut h, &mut run, event, rng, true);
                 observe(&mut h, &mut run, limits, 0);
                 continue;
             }
@@ -2250,7 +2376,8 @@ mod imap_session_check {
                 observe(&mut h, &mut run, limits, read);
             } else if !held.is_empty() {
                 let event = held.remove(0);
-                odd_answer(&mut h, event, rng, true);
+                note(&mut run, &event);
+                odd_answer(&mut h, &mut run, event, rng, true);
             } else if drain(&mut h, &mut run.wire) == 0 {
                 // Nothing to write and nothing held: only a timer can move it on.
                 let Some(at) = h.session.poll_timeout() else {
@@ -2267,7 +2394,8 @@ mod imap_session_check {
         // The end: held answers come late, the client goes away or the server stops, and
         // every timer runs out.
         for event in std::mem::take(&mut held) {
-            odd_answer(&mut h, event, rng, true);
+            note(&mut run, &event);
+            odd_answer(&mut h, &mut run, event, rng, true);
         }
         if !h.session.is_closed() {
             let now = h.now;
@@ -2282,7 +2410,8 @@ mod imap_session_check {
             rounds += 1;
             assert!(rounds < 100_000, "the session does not end");
             while let Some(event) = h.session.poll_event() {
-                host_answer(&mut h, event);
+                note(&mut run, &event);
+                host_answer(&mut h, &mut run, event);
             }
             observe(&mut h, &mut run, limits, 0);
             drain(&mut h, &mut run.wire);
@@ -2366,7 +2495,7 @@ mod imap_session_check {
 
     /// An answer other than the store's: a refusal, or a strange but valid answer; for
     /// a request held back, also possibly too late. A refused answer is fine here.
-    fn odd_answer(h: &mut Harness, event: Event, rng: &mut Rng, late: bool) {
+    fn odd_answer(h: &mut Harness, run: &mut Run, event: Event, rng: &mut Rng, late: bool) {
         let now = h.now;
         let error = |rng: &mut Rng| {
             *[
@@ -2421,15 +2550,19 @@ mod imap_session_check {
                     }
                     snapshot
                 });
-                match snapshot {
+                let at = run.wire.len() + s.transmit().remaining();
+                let accepted = match snapshot {
                     Some(snapshot) if rng.chance(60) => {
-                        if s.answer(r, Ok(snapshot), now).is_ok() {
+                        let ok = s.answer(r, Ok(snapshot), now).is_ok();
+                        if ok {
                             h.selected = Some(name);
                         }
+                        ok
                     }
-                    _ => {
-                        let _ = s.answer(r, Err(error(rng)), now);
-                    }
+                    _ => s.answer(r, Err(error(rng)), now).is_ok(),
+                };
+                if accepted {
+                    run.selects.push(at);
                 }
             }
             Event::Mailbox(r) => {
@@ -2549,7 +2682,7 @@ mod imap_session_check {
                 };
                 let _ = s.answer(r, answer, now);
             }
-            other => host_answer(h, other),
+            other => host_answer(h, run, other),
         }
     }
 }
