@@ -2641,7 +2641,10 @@ mod imap_session_check {
                 let _ = s.answer(r, answer, now);
             }
             Event::Search(r) => {
+                // Out of order, twice over, and one UID outside the candidates.
                 let mut matches: Vec<u32> = r.candidates().iter().take(5).collect();
+                matches.reverse();
+                matches.extend(r.candidates().iter().take(2));
                 matches.push(rng.next() as u32);
                 let answer = match rng.below(3) {
                     0 => Err(MessageError::Unavailable),
@@ -2660,12 +2663,20 @@ mod imap_session_check {
             }
             Event::Copy(r) => {
                 let uids: Vec<u32> = r.uids().iter().take(64).collect();
-                let answer = match rng.below(4) {
+                let answer = match rng.below(5) {
                     0 => Err(error(rng)),
                     1 => Ok(Copied::new()),
                     2 => {
                         let dest: Vec<u32> = (1..=uids.len() as u32).map(|u| u + 100).collect();
                         Ok(Copied::with_uids(7, &uids, &dest))
+                    }
+                    // Pairs in descending order, one of a UID never asked for, one twice.
+                    3 => {
+                        let mut source: Vec<u32> = uids.iter().rev().copied().collect();
+                        source.push(rng.next() as u32 | 1);
+                        source.extend(uids.first().copied());
+                        let dest: Vec<u32> = (1..=source.len() as u32).map(|u| u + 200).collect();
+                        Ok(Copied::with_uids(7, &source, &dest))
                     }
                     // Mismatched lists: an invalid answer.
                     _ => Ok(Copied::with_uids(7, &uids, &[])),
@@ -2677,8 +2688,15 @@ mod imap_session_check {
                 let answer = match rng.below(3) {
                     0 => Err(error(rng)),
                     1 => Ok(Vec::new()),
-                    // Removed, whatever the store says; and one UID it never asked for.
-                    _ => Ok(uids.into_iter().chain([rng.next() as u32]).collect()),
+                    // Removed, whatever the store says, in reverse and twice over; and one
+                    // UID it never asked for.
+                    _ => Ok(uids
+                        .iter()
+                        .rev()
+                        .chain(&uids)
+                        .copied()
+                        .chain([rng.next() as u32])
+                        .collect()),
                 };
                 let _ = s.answer(r, answer, now);
             }
