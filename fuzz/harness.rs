@@ -1675,6 +1675,7 @@ fn gen_greeting(u: &mut Unstructured<'_>) -> AResult<imap::Greeting> {
 /// The `imap_session` target (issue 9): an IMAP [`Session`](pobox::imap::server::Session)
 /// against the in-memory host of the session tests (`tests/support/imap.rs`).
 mod imap_session_check {
+    use std::collections::HashMap;
     use std::sync::OnceLock;
     use std::time::Duration;
 
@@ -1932,6 +1933,8 @@ mod imap_session_check {
         /// Output offsets at which the host answered a SELECT or EXAMINE: the responses
         /// from there on are about the mailbox it opened (or none).
         selects: Vec<usize>,
+        /// The store's messages at the end, by UIDVALIDITY and UID (runs 1 and 2).
+        bodies: HashMap<(u32, u32), Bytes>,
     }
 
     /// What the session's `Debug` says it buffers: (input, output).
@@ -2086,6 +2089,7 @@ mod imap_session_check {
             limits,
             starttls: false,
             selects: Vec::new(),
+            bodies: HashMap::new(),
         };
         settle(&mut h, &mut run, limits);
         let mut rest = client;
@@ -2109,6 +2113,12 @@ mod imap_session_check {
         assert!(h.session.is_closed(), "open after feed_eof");
         assert!(h.closed.is_some(), "no Closed event");
         closed_stays_quiet(&mut h);
+        for folder in h.store.folders.values() {
+            for m in &folder.messages {
+                run.bodies
+                    .insert((folder.uid_validity, m.uid), m.bytes.clone());
+            }
+        }
         check_output(&run, true);
         run
     }
@@ -2171,6 +2181,7 @@ mod imap_session_check {
             ..Mailbox::default()
         };
         let mut model = fresh();
+        let mut bye_seen: Option<u8> = None;
         let mut selects = run.selects.iter().peekable();
         while at < wire.len() {
             let rest = wire.slice(at..);
@@ -2180,7 +2191,29 @@ mod imap_session_check {
                     while selects.next_if(|&&s| s <= at).is_some() {
                         model = fresh();
                     }
-                    if let Err(e) = model.apply(&response) {
+                    // After `* BYE` only the tagged OK of a LOGOUT may follow (RFC 3501
+                    // §7.1.5, §6.1.3).
+                    let after = match (&bye_seen, &response) {
+                        (None, imap::Response::Status(s)) if s.kind == imap::StatusKind::Bye => {
+                            Some(0)
+                        }
+                        (None, _) => None,
+                        (Some(0), imap::Response::Status(s))
+                            if s.tag.is_some() && s.text.as_bytes() == b"LOGOUT completed" =>
+                        {
+                            Some(1)
+                        }
+                        (Some(_), _) => {
+                            let from = at.saturating_sub(300);
+                            panic!(
+                                "output after * BYE, at octet {at}:\n...{}\n>>>{}",
+                                esc(&run.wire[from..at]),
+                                esc(&run.wire[at..at + n.min(300)])
+                            );
+                        }
+                    };
+                    bye_seen = after;
+                    if let Err(e) = model.apply(&response, &run.bodies) {
                         let from = at.saturating_sub(600);
                         panic!(
                             "{e}, at octet {at}:\n...{}\n>>>{}",
@@ -2222,7 +2255,10 @@ mod imap_session_check {
     /// where the command's tagged OK ends with the session's own text.
     /// With an honest host (runs 1 and 2), the sizes in one FETCH response agree too:
     /// RFC822.SIZE is the length of `BODY[]` (RFC822) and of `BODY[HEADER]` plus
-    /// `BODY[TEXT]`, all counted in the wire form (CRLF, NUL sent as one octet).
+    /// `BODY[TEXT]`, all counted in the wire form (CRLF, NUL sent as one octet); and
+    /// `BODY[]`, `BODY[]<origin>` and `RFC822` of a message whose UID the response gives
+    /// are the store's message in that wire form (each bare LF sent as CRLF, each NUL as
+    /// 0x80), or the window of it that starts at the origin.
     #[derive(Default)]
     struct Mailbox {
         /// `None` before the first EXISTS of this selection.
@@ -2231,13 +2267,25 @@ mod imap_session_check {
         expunged: bool,
         /// The host's sizes are the messages' own (not the hostile run).
         exact_sizes: bool,
+        /// The UIDVALIDITY the SELECT announced.
+        validity: Option<u32>,
     }
 
     impl Mailbox {
-        fn apply(&mut self, response: &imap::Response) -> Result<(), String> {
-            use imap::{Data, MessageDataItem, Response, StatusKind};
+        fn apply(
+            &mut self,
+            response: &imap::Response,
+            bodies: &HashMap<(u32, u32), Bytes>,
+        ) -> Result<(), String> {
+            use imap::{Code, Data, MessageDataItem, Response, StatusKind};
             let data = match response {
                 Response::Data(data) => data,
+                Response::Status(status) if status.tag.is_none() => {
+                    if let Some(Code::UidValidity(v)) = &status.code {
+                        self.validity = Some(v.get());
+                    }
+                    return Ok(());
+                }
                 Response::Status(status) if status.tag.is_some() => {
                     let text = status.text.as_bytes();
                     let fetch_or_search = text == b"FETCH completed" || text == b"SEARCH completed";
@@ -2299,11 +2347,66 @@ mod imap_session_check {
                             ));
                         }
                     }
+                    // The UID from this response or an earlier one.
+                    let stored = self
+                        .validity
+                        .zip(uids[n - 1])
+                        .and_then(|k| bodies.get(&k))
+                        .filter(|_| self.exact_sizes);
+                    if let Some(stored) = stored {
+                        bodies_agree(items, stored)?;
+                    }
                 }
                 _ => {}
             }
             Ok(())
         }
+    }
+
+    /// See [`Mailbox`]: the whole-message items of a FETCH response are the stored
+    /// message's wire form.
+    fn bodies_agree(items: &[imap::MessageDataItem], stored: &[u8]) -> Result<(), String> {
+        use imap::MessageDataItem as M;
+        let mut wire = Vec::with_capacity(stored.len() + stored.len() / 16);
+        for (i, &b) in stored.iter().enumerate() {
+            match b {
+                b'\n' if i == 0 || stored[i - 1] != b'\r' => wire.extend_from_slice(b"\r\n"),
+                0 => wire.push(0x80),
+                _ => wire.push(b),
+            }
+        }
+        for item in items {
+            let (origin, data) = match item {
+                M::Rfc822(data) => (0, data),
+                M::BodySection {
+                    section,
+                    origin,
+                    data,
+                } if section.part().is_empty() && section.text().is_none() => {
+                    (origin.unwrap_or(0) as usize, data)
+                }
+                _ => continue,
+            };
+            let Some(data) = data else {
+                return Err("BODY[] of an existing message is NIL".to_owned());
+            };
+            let data = data.as_bytes();
+            let from = origin.min(wire.len());
+            let expected = &wire[from..(from + data.len()).min(wire.len())];
+            let whole =
+                matches!(item, M::Rfc822(_)) || matches!(item, M::BodySection { origin: None, .. });
+            if data != expected || (whole && data.len() != wire.len()) {
+                return Err(format!(
+                    "BODY[] from {origin} is not the stored message: sent {} octets {}, \
+                     stored (wire form) {} octets {}",
+                    data.len(),
+                    esc(&data[..data.len().min(120)]),
+                    wire.len(),
+                    esc(&wire[from..(from + 120).min(wire.len())])
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// See [`Mailbox`]: the sizes within one FETCH response agree.
@@ -2356,6 +2459,7 @@ mod imap_session_check {
             limits,
             starttls: false,
             selects: Vec::new(),
+            bodies: HashMap::new(),
         };
         let mut held: Vec<Event> = Vec::new();
         let mut rest = client;
@@ -2390,7 +2494,11 @@ mod imap_session_check {
                 observe(&mut h, &mut run, limits, 0);
                 continue;
             }
-            if h.selected.is_some() && rng.chance(5) {
+            // TEMPORARY guard (finding 5, tests/imap_session_fuzz_regressions.rs
+            // `no_output_after_the_session_closed`): a change reported after the session
+            // closed is answered with output; no change is reported then until that is
+            // fixed in the session.
+            if h.selected.is_some() && !h.session.is_closed() && rng.chance(5) {
                 elsewhere(&mut h, rng);
                 observe(&mut h, &mut run, limits, 0);
                 continue;

@@ -211,3 +211,32 @@ fn within(seconds: u64, what: &str, work: impl FnOnce() + Send + 'static) {
         Err(e) => panic!("{what} failed: {e}"),
     }
 }
+
+/// Finding 5 (fuzzing, `fuzz/artifacts/imap_session/crash-…` named in fuzz/README.md): a
+/// change reported after the session closed is still answered on the wire. After LOGOUT
+/// (`* BYE`, `tag OK LOGOUT completed`) or an autologout, `handle_change` with
+/// `Change::Invalidated` writes another `* BYE`; the session has ended, and RFC 3501
+/// §3.4 and §7.1.5 leave nothing to send after the BYE and the tagged OK. Cause:
+/// `handle_change` (`src/imap/server/mod.rs`) checks only that a mailbox is selected, and
+/// `close` leaves `selected` in place. A host may well report a change between the
+/// session's end and its own closing of the connection.
+#[test]
+#[ignore = "fix pending: handle_change writes output after the session closed"]
+fn no_output_after_the_session_closed() {
+    use pobox::imap::server::Change;
+    let mut h = selected(plain());
+    let out = h.say("z LOGOUT\r\n");
+    assert!(out.ends_with("z OK LOGOUT completed\r\n"), "{out}");
+    assert!(h.session.is_closed());
+    let now = h.now;
+    h.session.handle_change(now, Change::Invalidated);
+    h.session.handle_change(
+        now,
+        Change::Arrived {
+            uid: 99,
+            flags: &[],
+            recent: true,
+        },
+    );
+    assert_eq!(String::from_utf8_lossy(&h.output()), "");
+}
