@@ -22,7 +22,13 @@ use pobox::pop3::server::{
     UniqueId,
 };
 
-/// Every target, in the order of issue 5.
+/// The in-memory IMAP host of the session tests (store, answers), reused as it is.
+#[path = "../tests/support/imap.rs"]
+mod imap_host;
+
+pub use imap_session_check::imap_session;
+
+/// Every target, in the order of issue 5, then issue 9's.
 pub const TARGETS: &[&str] = &[
     "pop3_command",
     "pop3_response",
@@ -33,6 +39,7 @@ pub const TARGETS: &[&str] = &[
     "imap_roundtrip",
     "imap_value_roundtrip",
     "mutf7",
+    "imap_session",
 ];
 
 /// Runs the harness of `target` on `data`; `false` for an unknown target name.
@@ -47,6 +54,7 @@ pub fn run(target: &str, data: &[u8]) -> bool {
         "imap_roundtrip" => imap_roundtrip(data),
         "imap_value_roundtrip" => imap_value_roundtrip(data),
         "mutf7" => mutf7(data),
+        "imap_session" => imap_session(data),
         _ => return false,
     }
     true
@@ -1659,4 +1667,1202 @@ fn gen_greeting(u: &mut Unstructured<'_>) -> AResult<imap::Greeting> {
         code: if u.arbitrary()? { Some(code(u)?) } else { None },
         text: text(u)?,
     })
+}
+
+// ---- IMAP session ----------------------------------------------------------------------
+
+/// The `imap_session` target (issue 9): an IMAP [`Session`](pobox::imap::server::Session)
+/// against the in-memory host of the session tests (`tests/support/imap.rs`).
+mod imap_session_check {
+    use std::collections::HashMap;
+    use std::sync::OnceLock;
+    use std::time::Duration;
+
+    use bytes::{Buf, Bytes};
+    use pobox::Status;
+    use pobox::imap::server::{
+        Appended, Change, Config, Copied, Event, LoginRejection, MailboxError, MailboxStatus,
+        MessageData, MessageError, SearchAnswer, Snapshot, Transport,
+    };
+    use pobox::imap::{self, Flag, Limits, MailboxAttribute};
+
+    use super::imap_host::{Harness, Store, rfc3501_date};
+    use super::{Rng, esc};
+
+    /// The one user of the store, and a password that must never show in `Debug`.
+    pub(super) const USER: &str = "joe";
+    pub(super) const PASSWORD: &str = "pa55w0rd";
+
+    /// What a tagged OK to STARTTLS ends with: the output after it depends on where the
+    /// reads fell (bytes after the STARTTLS line in the same read are discarded,
+    /// CVE-2011-0411), so the chunkings are compared up to here.
+    const STARTTLS_OK: &[u8] = b" OK Begin TLS negotiation now\r\n";
+
+    /// One message over the smallest output limit (16 KiB), so a FETCH of it meets
+    /// backpressure: bare-LF lines, some starting with '.', a NUL-free body.
+    fn big_message() -> Bytes {
+        static BIG: OnceLock<Bytes> = OnceLock::new();
+        BIG.get_or_init(|| {
+            let mut m =
+                b"From: big@example.org\nSubject: big\nContent-Type: text/plain\n\n".to_vec();
+            let mut i = 0u32;
+            while m.len() < 24 * 1024 {
+                m.extend_from_slice(
+                    format!("line {i:05} ........................................\n").as_bytes(),
+                );
+                if i % 7 == 0 {
+                    m.extend_from_slice(b".dot line\r\n");
+                }
+                i += 1;
+            }
+            Bytes::from(m)
+        })
+        .clone()
+    }
+
+    /// The messages of INBOX: CRLF and bare-LF, multipart, nested message/rfc822, 8-bit
+    /// with NUL and no final line end, empty, and the big one; with system flags and a
+    /// keyword, one `\Deleted` so EXPUNGE has work.
+    const SIMPLE: &[u8] = b"Date: Wed, 17 Jul 1996 02:23:25 -0700 (PDT)\r\nFrom: Terry Gray <gray@cac.washington.edu>\r\nSubject: IMAP4rev1 WG mtg summary and minutes\r\nTo: imap@cac.washington.edu\r\ncc: minutes@CNRI.Reston.VA.US, John Klensin <KLENSIN@MIT.EDU>\r\nMessage-Id: <B27397-0100000@cac.washington.edu>\r\nMIME-Version: 1.0\r\nContent-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\r\nHello Joe, do you think we can meet at 3:30 tomorrow?\r\n";
+    const MULTIPART: &[u8] = b"From: a@b.example\nTo: joe@example.org\nSubject: =?utf-8?q?caf=C3=A9?= parts\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"XX\"\n\npreamble\n--XX\nContent-Type: text/plain; charset=us-ascii\n\nfirst part\n.dot\n--XX\nContent-Type: application/octet-stream; name=\"a.bin\"\nContent-Transfer-Encoding: base64\nContent-Disposition: attachment; filename=\"a.bin\"\n\nAAECAwQFBgcICQ==\n--XX--\nepilogue\n";
+    const NESTED: &[u8] = b"From: c@d.example\r\nSubject: fwd\r\nContent-Type: message/rfc822\r\n\r\nFrom: e@f.example\r\nSubject: inner\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nplain\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>html</p>\r\n--b--\r\n";
+    const EIGHT_BIT: &[u8] = b"Subject: \xe9t\xe9\r\nX-Nul: a\x00b\r\n\r\nbody with \x00 NUL and \xff\r\nno final line end";
+
+    fn store() -> Store {
+        let mut store = Store::default()
+            .with_user(USER, PASSWORD)
+            .with_folder("INBOX")
+            .with_folder("Archive")
+            .with_folder("Lists")
+            .with_folder("Lists/rust")
+            .with_folder("Trash");
+        let label = Flag::keyword("$Label1").ok();
+        let inbox: [(&[Flag], Bytes); 6] = [
+            (&[Flag::Seen], Bytes::from_static(SIMPLE)),
+            (&[Flag::Flagged], Bytes::from_static(MULTIPART)),
+            (&[Flag::Deleted, Flag::Seen], Bytes::from_static(NESTED)),
+            (&[], Bytes::from_static(EIGHT_BIT)),
+            (&[Flag::Answered, Flag::Draft], Bytes::new()),
+            (&[], big_message()),
+        ];
+        for (i, (flags, bytes)) in inbox.into_iter().enumerate() {
+            let mut flags = flags.to_vec();
+            if i == 1 {
+                flags.extend(label.clone());
+            }
+            store.deliver("INBOX", &flags, bytes);
+        }
+        // Messages 1 to 4 were seen by an earlier session; 5 and 6 are \Recent for this one.
+        if let Some(inbox) = store.folders.get_mut("INBOX") {
+            for m in &mut inbox.messages {
+                m.recent = m.uid > 4;
+            }
+        }
+        store.deliver("Archive", &[Flag::Seen], Bytes::from_static(SIMPLE));
+        if let Some(trash) = store.folders.get_mut("Trash") {
+            trash.attributes.push(MailboxAttribute::Trash);
+            trash.subscribed = true;
+        }
+        store
+    }
+
+    /// How a run starts.
+    #[derive(Clone, Copy, Debug)]
+    struct Start {
+        transport: Transport,
+        preauth: bool,
+    }
+
+    /// The configuration from the two leading octets of the input.
+    fn config(a: u8, b: u8) -> (Config, Start) {
+        let mut c = Config::default();
+        c.plaintext_auth_without_tls(a & 1 != 0)
+            .starttls(a & 2 != 0)
+            .capability_codes(a & 64 == 0);
+        if a & 8 == 0 {
+            c.max_bad_commands(1000, 1000);
+        }
+        if a & 16 == 0 {
+            c.max_auth_failures(1000);
+        }
+        if a & 32 != 0 {
+            use pobox::sasl::Mechanism;
+            c.mechanisms(&[Mechanism::Plain, Mechanism::Login, Mechanism::CramMd5]);
+        }
+        if b & 1 != 0 {
+            c.max_line(0);
+        }
+        if b & 2 != 0 {
+            c.max_buffered_output(0);
+        }
+        if b & 4 != 0 {
+            c.fetch_window(1);
+        }
+        if b & 8 != 0 {
+            c.max_literal_before_login(0).max_literal(0).max_append(0);
+        }
+        if b & 16 != 0 {
+            c.auth_failure_delay(Duration::ZERO);
+        }
+        if b & 128 != 0 {
+            let _ = c.delimiter(b'.');
+        }
+        let start = Start {
+            transport: if a & 4 != 0 {
+                Transport::Tls
+            } else {
+                Transport::Plain
+            },
+            preauth: a & 128 != 0,
+        };
+        (c, start)
+    }
+
+    /// The limits of a config, as its setters clamp them (the session keeps them private).
+    #[derive(Clone, Copy, Debug)]
+    struct Bounds {
+        max_input: usize,
+        max_output: usize,
+    }
+
+    fn bounds(b: u8) -> Bounds {
+        Bounds {
+            max_input: 256 * 1024,
+            max_output: if b & 2 != 0 { 16 * 1024 } else { 256 * 1024 },
+        }
+    }
+
+    /// An IMAP session fed the input in pieces, against the in-memory host.
+    ///
+    /// Input layout: two configuration octets (transport, STARTTLS, PREAUTH, SASL
+    /// mechanisms, limits at their minimums; see `config`), then the client's bytes.
+    ///
+    /// Three runs of the same client bytes:
+    /// 1. in pieces whose sizes come from a generator seeded by the input, with the host
+    ///    answering every request at once (`tests/support/imap.rs`) and failed-login delays
+    ///    passing on a fake clock, as a host loop does: feed only while `wants_read()`,
+    ///    answer every event, write out `transmit()`;
+    /// 2. the same, whole (or one octet at a time, by a configuration bit);
+    /// 3. a hostile host: answers held back and given late, refusals and odd answers
+    ///    (messages without their bytes, matches outside the candidates), changes by
+    ///    other sessions (new messages, expunges, flag changes, the mailbox invalidated),
+    ///    time jumps past the host timeout, the login timeout, the IDLE keepalive and the
+    ///    autologout, and a client that does not read its output for a while.
+    ///
+    /// Checks: no panic; the host's answers to requests it was just given are accepted;
+    /// all output of every run parses with pobox's client parser, greeting first, then
+    /// response after response (literals included) to its last octet; runs 1 and 2 give
+    /// the same output (up to a STARTTLS OK, after which the reads decide what was
+    /// discarded); input buffered stays under `max_buffered_input` plus one read, and
+    /// the output queue under `max_buffered_output` plus one response; the session never
+    /// stalls (not reading, yet nothing to wait for); `Debug` of the session never shows
+    /// the password; nothing is written after the session closed and its output drained.
+    pub fn imap_session(data: &[u8]) {
+        let Some((&[a, b], client)) = data.split_first_chunk::<2>() else {
+            return;
+        };
+        let (config, start) = config(a, b);
+        let limits = bounds(b);
+        let mut rng = Rng::new(data);
+        let one = run_plain(
+            config.clone(),
+            start,
+            client,
+            limits,
+            Chunks::Random(&mut rng),
+        );
+        let other = if b & 32 != 0 {
+            Chunks::Bytes
+        } else {
+            Chunks::Whole
+        };
+        let two = run_plain(config.clone(), start, client, limits, other);
+        if std::env::var_os("POBOX_FUZZ_TRACE").is_some() {
+            eprintln!("{}", String::from_utf8_lossy(&one.wire));
+        }
+        same_output(&one, &two);
+        let mut chaos_config = config;
+        chaos_config
+            .host_timeout(Duration::from_secs(1))
+            .login_timeout(Duration::from_secs(10))
+            .idle_keepalive(Duration::from_secs(10));
+        run_chaos(chaos_config, start, client, limits, &mut rng, b & 64 != 0);
+    }
+
+    enum Chunks<'a> {
+        Random(&'a mut Rng),
+        Whole,
+        Bytes,
+    }
+
+    impl Chunks<'_> {
+        fn next(&mut self, left: usize) -> usize {
+            match self {
+                Chunks::Random(rng) => match rng.below(5) {
+                    0 => 1,
+                    1 => 1 + rng.below(8) as usize,
+                    2 => 1 + rng.below(64) as usize,
+                    3 => 1 + rng.below(512) as usize,
+                    _ => left,
+                },
+                Chunks::Whole => left,
+                Chunks::Bytes => 1,
+            }
+            .clamp(1, left.max(1))
+        }
+    }
+
+    fn start_host(config: Config, start: Start) -> Harness {
+        Harness::start(
+            config,
+            start.transport,
+            store(),
+            start.preauth.then_some(USER),
+        )
+    }
+
+    /// Output and observations of one run.
+    struct Run {
+        wire: Vec<u8>,
+        /// Largest output queue seen.
+        max_queued: usize,
+        limits: Bounds,
+        /// The host was asked for a TLS handshake.
+        starttls: bool,
+        /// Output offsets at which the host answered a SELECT or EXAMINE: the responses
+        /// from there on are about the mailbox it opened (or none).
+        selects: Vec<usize>,
+        /// The store's messages at the end, by UIDVALIDITY and UID (runs 1 and 2).
+        bodies: HashMap<(u32, u32), Bytes>,
+    }
+
+    /// What the session's `Debug` says it buffers: (input, output).
+    fn buffered(h: &Harness) -> (usize, usize) {
+        let debug = format!("{:?}", h.session);
+        // The user name and the mailbox name are shown, and may hold the text of the
+        // password (the hostile run accepts any login).
+        let named = |s: Option<&str>| s.is_some_and(|s| s.contains(PASSWORD));
+        if !named(h.selected.as_deref()) && !named(h.session.user()) {
+            assert!(
+                !debug.contains(PASSWORD),
+                "Debug shows the password: {debug}"
+            );
+        }
+        let field = |name: &str| -> usize {
+            let Some(at) = debug.find(name) else {
+                panic!("no {name} in {debug}");
+            };
+            let digits: String = debug[at + name.len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits
+                .parse()
+                .unwrap_or_else(|_| panic!("{name} in {debug}"))
+        };
+        (field("buffered_input: "), field("buffered_output: "))
+    }
+
+    /// Checks the buffers after an input, an answer or a drain: the output queue always;
+    /// the input (through `Debug`, which also must not show the password) after a read.
+    fn observe(h: &mut Harness, run: &mut Run, limits: Bounds, read: usize) {
+        let output = h.session.transmit().remaining();
+        run.max_queued = run.max_queued.max(output);
+        if read > 0 {
+            let (input, debug_output) = buffered(h);
+            assert_eq!(debug_output, output);
+            assert!(
+                input <= limits.max_input + read,
+                "input buffered {input} > {} + {read}",
+                limits.max_input
+            );
+        }
+    }
+
+    /// Writes out the output; the number of octets.
+    fn drain(h: &mut Harness, wire: &mut Vec<u8>) -> usize {
+        let t = h.session.transmit();
+        let n = t.remaining();
+        while t.has_remaining() {
+            let c = t.chunk();
+            assert!(!c.is_empty(), "empty chunk with bytes remaining");
+            wire.extend_from_slice(c);
+            let k = c.len();
+            t.advance(k);
+        }
+        n
+    }
+
+    /// Is this event a request the host must answer?
+    fn is_request(e: &Event) -> bool {
+        !matches!(
+            e,
+            Event::Closed(_) | Event::Unselected | Event::AppendCancelled
+        )
+    }
+
+    /// The host's answer: the shared test host, except where the store cannot follow what
+    /// the session was told (the selected mailbox deleted or renamed by the client).
+    fn host_answer(h: &mut Harness, run: &mut Run, event: Event) {
+        if h.session.is_closed() && is_request(&event) {
+            // Queued before the session closed: its answer is refused, as documented.
+            return odd_answer(h, run, event, &mut Rng(1), true);
+        }
+        if matches!(event, Event::Select(_)) {
+            selected_from_here(h, run);
+        }
+        if let Event::Copy(request) = event {
+            let source_gone = h
+                .selected
+                .as_ref()
+                .is_none_or(|s| !h.store.folders.contains_key(s));
+            if source_gone {
+                let now = h.now;
+                h.session
+                    .answer(request, Err(MailboxError::NonExistent), now)
+                    .expect("copy pending");
+            } else {
+                h.answer(Event::Copy(request));
+            }
+            return;
+        }
+        h.answer(event);
+    }
+
+    /// The host is answering a SELECT (and the session takes the answer): what the session
+    /// writes from here on is about the mailbox it opens.
+    fn selected_from_here(h: &mut Harness, run: &mut Run) {
+        run.selects
+            .push(run.wire.len() + h.session.transmit().remaining());
+    }
+
+    /// Notes what the output check needs to know of an event, before it is answered.
+    fn note(run: &mut Run, event: &Event) {
+        run.starttls |= matches!(event, Event::StartTls(_));
+    }
+
+    /// Answers every event, lets failed-login delays pass, writes out the output; until
+    /// nothing is left to do.
+    fn settle(h: &mut Harness, run: &mut Run, limits: Bounds) {
+        let mut rounds = 0u32;
+        loop {
+            rounds += 1;
+            assert!(rounds < 1_000_000, "the session does not settle");
+            let mut any = false;
+            while let Some(event) = h.session.poll_event() {
+                any = true;
+                note(run, &event);
+                host_answer(h, run, event);
+                observe(h, run, limits, 0);
+            }
+            if let Some(at) = h.session.poll_timeout() {
+                if at <= h.now + Duration::from_secs(30) {
+                    h.now = at;
+                    h.session.handle_timeout(at);
+                    observe(h, run, limits, 0);
+                    continue;
+                }
+            }
+            if drain(h, &mut run.wire) > 0 {
+                observe(h, run, limits, 0);
+                continue;
+            }
+            if !any {
+                return;
+            }
+        }
+    }
+
+    /// Runs 1 and 2: the host answers at once, the client reads everything.
+    fn run_plain(
+        config: Config,
+        start: Start,
+        client: &[u8],
+        limits: Bounds,
+        mut chunks: Chunks<'_>,
+    ) -> Run {
+        let mut h = start_host(config, start);
+        let mut run = Run {
+            wire: Vec::new(),
+            max_queued: 0,
+            limits,
+            starttls: false,
+            selects: Vec::new(),
+            bodies: HashMap::new(),
+        };
+        settle(&mut h, &mut run, limits);
+        let mut rest = client;
+        while !rest.is_empty() && !h.session.is_closed() {
+            assert!(
+                h.session.wants_read(),
+                "stalled: not reading, with nothing to wait for: {:?}",
+                h.session
+            );
+            let n = chunks.next(rest.len());
+            let (piece, tail) = rest.split_at(n);
+            rest = tail;
+            let now = h.now;
+            h.session.feed(now, piece);
+            observe(&mut h, &mut run, limits, n);
+            settle(&mut h, &mut run, limits);
+        }
+        let now = h.now;
+        h.session.feed_eof(now);
+        settle(&mut h, &mut run, limits);
+        assert!(h.session.is_closed(), "open after feed_eof");
+        assert!(h.closed.is_some(), "no Closed event");
+        closed_stays_quiet(&mut h);
+        for folder in h.store.folders.values() {
+            for m in &folder.messages {
+                run.bodies
+                    .insert((folder.uid_validity, m.uid), m.bytes.clone());
+            }
+        }
+        check_output(&run, true);
+        run
+    }
+
+    /// After the close and the last write, nothing more comes out.
+    fn closed_stays_quiet(h: &mut Harness) {
+        let now = h.now;
+        h.session.feed(now, b"a NOOP\r\n");
+        h.session.handle_timeout(now + Duration::from_secs(3600));
+        assert!(h.session.poll_event().is_none(), "event after the close");
+        assert_eq!(
+            h.session.transmit().remaining(),
+            0,
+            "output after the close"
+        );
+    }
+
+    /// Runs 1 and 2 wrote the same (up to a STARTTLS OK).
+    fn same_output(one: &Run, two: &Run) {
+        // (Searched only after a STARTTLS: a comparison per octet is slow under
+        // libFuzzer's memcmp hooks.)
+        let cut = |run: &Run| {
+            let w = &run.wire;
+            let found = run.starttls.then(|| {
+                w.windows(STARTTLS_OK.len())
+                    .position(|x| x == STARTTLS_OK)
+                    .map(|i| i + STARTTLS_OK.len())
+            });
+            found.flatten().unwrap_or(w.len())
+        };
+        let (a, b) = (&one.wire[..cut(one)], &two.wire[..cut(two)]);
+        if a != b {
+            let at = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+            let from = at.saturating_sub(200);
+            panic!(
+                "output depends on how the input was split; first difference at octet {at}:\n\
+                 pieces: ...{}\nwhole:  ...{}",
+                esc(&a[from..(at + 200).min(a.len())]),
+                esc(&b[from..(at + 200).min(b.len())])
+            );
+        }
+    }
+
+    /// The output is a greeting and then whole responses, each as pobox's client parser
+    /// reads it; the output queue never held more than its limit plus one response.
+    fn check_output(run: &Run, exact_sizes: bool) {
+        let wire = Bytes::copy_from_slice(&run.wire);
+        let limits = Limits::default();
+        let mut largest = 0usize;
+        let greeting = match imap::parse_greeting_with(&wire, &limits) {
+            Ok(Status::Complete((n, _))) => n,
+            other => panic!(
+                "greeting {other:?}: {}",
+                esc(&run.wire[..run.wire.len().min(300)])
+            ),
+        };
+        let mut at = greeting;
+        let fresh = || Mailbox {
+            exact_sizes,
+            ..Mailbox::default()
+        };
+        let mut model = fresh();
+        let mut bye_seen: Option<u8> = None;
+        let mut selects = run.selects.iter().peekable();
+        while at < wire.len() {
+            let rest = wire.slice(at..);
+            match imap::parse_response_with(&rest, &limits) {
+                Ok(Status::Complete((n, response))) => {
+                    assert!(n > 0);
+                    while selects.next_if(|&&s| s <= at).is_some() {
+                        model = fresh();
+                    }
+                    // After `* BYE` only the tagged OK of a LOGOUT may follow (RFC 3501
+                    // §7.1.5, §6.1.3).
+                    let after = match (&bye_seen, &response) {
+                        (None, imap::Response::Status(s)) if s.kind == imap::StatusKind::Bye => {
+                            Some(0)
+                        }
+                        (None, _) => None,
+                        (Some(0), imap::Response::Status(s))
+                            if s.tag.is_some() && s.text.as_bytes() == b"LOGOUT completed" =>
+                        {
+                            Some(1)
+                        }
+                        (Some(_), _) => {
+                            let from = at.saturating_sub(300);
+                            panic!(
+                                "output after * BYE, at octet {at}:\n...{}\n>>>{}",
+                                esc(&run.wire[from..at]),
+                                esc(&run.wire[at..at + n.min(300)])
+                            );
+                        }
+                    };
+                    bye_seen = after;
+                    if let Err(e) = model.apply(&response, &run.bodies) {
+                        let from = at.saturating_sub(600);
+                        panic!(
+                            "{e}, at octet {at}:\n...{}\n>>>{}",
+                            esc(&run.wire[from..at]),
+                            esc(&run.wire[at..at + n.min(300)])
+                        );
+                    }
+                    largest = largest.max(n);
+                    at += n;
+                }
+                other => {
+                    let from = at.saturating_sub(300);
+                    panic!(
+                        "response at octet {at} {other:?}:\n...{}\n>>>{}",
+                        esc(&run.wire[from..at]),
+                        esc(&run.wire[at..(at + 300).min(run.wire.len())])
+                    );
+                }
+            }
+        }
+        // The session stops producing at `max_buffered_output`; what is queued beyond it is
+        // the rest of one step: one FETCH response (bodies count by size, uncopied), or one
+        // command's small responses (a LIST of a few hundred mailboxes).
+        let bound = run.limits.max_output + largest + 16 * 1024;
+        assert!(
+            run.max_queued <= bound,
+            "output queue {} > {bound} (limit {}, largest response {largest})",
+            run.max_queued,
+            run.limits.max_output
+        );
+    }
+
+    /// The selected mailbox as the client knows it from the responses (RFC 3501 §7.3.1,
+    /// §7.4.1, §2.3.1.2): the message count, and the UID of each message where a FETCH told
+    /// it. Message numbers stay within the count, EXISTS never goes down, an EXPUNGE
+    /// shifts the numbers above it, a message's UID never changes, UIDs ascend with the
+    /// numbers, RECENT is at most EXISTS.
+    /// And no EXPUNGE while a FETCH or SEARCH (not UID) is answered (§7.4.1), which shows
+    /// where the command's tagged OK ends with the session's own text.
+    /// With an honest host (runs 1 and 2), the sizes in one FETCH response agree too:
+    /// RFC822.SIZE is the length of `BODY[]` (RFC822) and of `BODY[HEADER]` plus
+    /// `BODY[TEXT]`, all counted in the wire form (CRLF, NUL sent as one octet); and
+    /// `BODY[]`, `BODY[]<origin>` and `RFC822` of a message whose UID the response gives
+    /// are the store's message in that wire form (each bare LF sent as CRLF, each NUL as
+    /// 0x80), or the window of it that starts at the origin.
+    #[derive(Default)]
+    struct Mailbox {
+        /// `None` before the first EXISTS of this selection.
+        uids: Option<Vec<Option<u32>>>,
+        /// An EXPUNGE came since the last tagged response.
+        expunged: bool,
+        /// The host's sizes are the messages' own (not the hostile run).
+        exact_sizes: bool,
+        /// The UIDVALIDITY the SELECT announced.
+        validity: Option<u32>,
+    }
+
+    impl Mailbox {
+        fn apply(
+            &mut self,
+            response: &imap::Response,
+            bodies: &HashMap<(u32, u32), Bytes>,
+        ) -> Result<(), String> {
+            use imap::{Code, Data, MessageDataItem, Response, StatusKind};
+            let data = match response {
+                Response::Data(data) => data,
+                Response::Status(status) if status.tag.is_none() => {
+                    if let Some(Code::UidValidity(v)) = &status.code {
+                        self.validity = Some(v.get());
+                    }
+                    return Ok(());
+                }
+                Response::Status(status) if status.tag.is_some() => {
+                    let text = status.text.as_bytes();
+                    let fetch_or_search = text == b"FETCH completed" || text == b"SEARCH completed";
+                    if status.kind == StatusKind::Ok && fetch_or_search && self.expunged {
+                        return Err("EXPUNGE while answering FETCH or SEARCH".to_owned());
+                    }
+                    self.expunged = false;
+                    return Ok(());
+                }
+                _ => return Ok(()),
+            };
+            let count = self.uids.as_ref().map_or(0, Vec::len);
+            match data {
+                Data::Exists(n) => {
+                    let n = *n as usize;
+                    let uids = self.uids.get_or_insert_with(Vec::new);
+                    if n < uids.len() {
+                        return Err(format!("EXISTS went down from {} to {n}", uids.len()));
+                    }
+                    uids.resize(n, None);
+                }
+                Data::Recent(n) if *n as usize > count => {
+                    return Err(format!("{n} RECENT of {count} messages"));
+                }
+                Data::Expunge(n) => {
+                    self.expunged = true;
+                    let n = n.get() as usize;
+                    match self.uids.as_mut() {
+                        Some(uids) if n <= uids.len() => {
+                            uids.remove(n - 1);
+                        }
+                        _ => return Err(format!("EXPUNGE {n} of {count} messages")),
+                    }
+                }
+                Data::Fetch { seq, items } => {
+                    if self.exact_sizes {
+                        sizes_agree(items)?;
+                    }
+                    let n = seq.get() as usize;
+                    let Some(uids) = self.uids.as_mut().filter(|u| n <= u.len()) else {
+                        return Err(format!("FETCH of message {n} of {count}"));
+                    };
+                    for item in items {
+                        let MessageDataItem::Uid(uid) = item else {
+                            continue;
+                        };
+                        let uid = uid.get();
+                        match uids[n - 1] {
+                            Some(known) if known != uid => {
+                                return Err(format!("message {n} had UID {known}, now {uid}"));
+                            }
+                            _ => uids[n - 1] = Some(uid),
+                        }
+                        let below = uids[..n - 1].iter().rev().find_map(|u| *u);
+                        let above = uids[n..].iter().find_map(|u| *u);
+                        if below.is_some_and(|b| b >= uid) || above.is_some_and(|a| a <= uid) {
+                            return Err(format!(
+                                "UID {uid} of message {n} out of order ({below:?} below, {above:?} above)"
+                            ));
+                        }
+                    }
+                    // The UID from this response or an earlier one.
+                    let stored = self
+                        .validity
+                        .zip(uids[n - 1])
+                        .and_then(|k| bodies.get(&k))
+                        .filter(|_| self.exact_sizes);
+                    if let Some(stored) = stored {
+                        bodies_agree(items, stored)?;
+                    }
+                }
+                _ => {}
+            }
+            Ok(())
+        }
+    }
+
+    /// See [`Mailbox`]: the whole-message items of a FETCH response are the stored
+    /// message's wire form.
+    fn bodies_agree(items: &[imap::MessageDataItem], stored: &[u8]) -> Result<(), String> {
+        use imap::MessageDataItem as M;
+        let mut wire = Vec::with_capacity(stored.len() + stored.len() / 16);
+        for (i, &b) in stored.iter().enumerate() {
+            match b {
+                b'\n' if i == 0 || stored[i - 1] != b'\r' => wire.extend_from_slice(b"\r\n"),
+                0 => wire.push(0x80),
+                _ => wire.push(b),
+            }
+        }
+        for item in items {
+            let (origin, data) = match item {
+                M::Rfc822(data) => (0, data),
+                M::BodySection {
+                    section,
+                    origin,
+                    data,
+                } if section.part().is_empty() && section.text().is_none() => {
+                    (origin.unwrap_or(0) as usize, data)
+                }
+                _ => continue,
+            };
+            let Some(data) = data else {
+                return Err("BODY[] of an existing message is NIL".to_owned());
+            };
+            let data = data.as_bytes();
+            let from = origin.min(wire.len());
+            let expected = &wire[from..(from + data.len()).min(wire.len())];
+            let whole =
+                matches!(item, M::Rfc822(_)) || matches!(item, M::BodySection { origin: None, .. });
+            if data != expected || (whole && data.len() != wire.len()) {
+                return Err(format!(
+                    "BODY[] from {origin} is not the stored message: sent {} octets {}, \
+                     stored (wire form) {} octets {}",
+                    data.len(),
+                    esc(&data[..data.len().min(120)]),
+                    wire.len(),
+                    esc(&wire[from..(from + 120).min(wire.len())])
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// See [`Mailbox`]: the sizes within one FETCH response agree.
+    fn sizes_agree(items: &[imap::MessageDataItem]) -> Result<(), String> {
+        use imap::{MessageDataItem as M, SectionText};
+        let (mut size, mut full, mut header, mut text) = (None, None, None, None);
+        for item in items {
+            match item {
+                M::Rfc822Size(n) => size = Some(*n as usize),
+                M::Rfc822(Some(s)) => full = Some(s.as_bytes().len()),
+                M::Rfc822Header(Some(s)) => header = Some(s.as_bytes().len()),
+                M::Rfc822Text(Some(s)) => text = Some(s.as_bytes().len()),
+                M::BodySection {
+                    section,
+                    origin: None,
+                    data: Some(s),
+                } if section.part().is_empty() => match section.text() {
+                    None => full = Some(s.as_bytes().len()),
+                    Some(SectionText::Header) => header = Some(s.as_bytes().len()),
+                    Some(SectionText::Text) => text = Some(s.as_bytes().len()),
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        let parts = header.zip(text).map(|(h, t)| h + t);
+        let agree = |a: Option<usize>, b: Option<usize>| a.zip(b).is_none_or(|(a, b)| a == b);
+        if agree(size, full) && agree(size, parts) && agree(full, parts) {
+            Ok(())
+        } else {
+            Err(format!(
+                "sizes disagree: RFC822.SIZE {size:?}, BODY[] {full:?}, HEADER + TEXT {parts:?}"
+            ))
+        }
+    }
+
+    /// Run 3 (see [`imap_session`]).
+    fn run_chaos(
+        config: Config,
+        start: Start,
+        client: &[u8],
+        limits: Bounds,
+        rng: &mut Rng,
+        end_with_eof: bool,
+    ) {
+        let mut h = start_host(config, start);
+        let mut run = Run {
+            wire: Vec::new(),
+            max_queued: 0,
+            limits,
+            starttls: false,
+            selects: Vec::new(),
+            bodies: HashMap::new(),
+        };
+        let mut held: Vec<Event> = Vec::new();
+        let mut rest = client;
+        let mut steps = 0u32;
+        loop {
+            steps += 1;
+            assert!(steps < 1_000_000, "the session does not make progress");
+            // The host takes every event: answers now, answers oddly, or holds it.
+            while let Some(event) = h.session.poll_event() {
+                if !is_request(&event) || h.session.is_closed() {
+                    note(&mut run, &event);
+                    host_answer(&mut h, &mut run, event);
+                } else {
+                    match rng.below(100) {
+                        0..=64 => {
+                            note(&mut run, &event);
+                            host_answer(&mut h, &mut run, event);
+                        }
+                        65..=79 => {
+                            note(&mut run, &event);
+                            odd_answer(&mut h, &mut run, event, rng, false);
+                        }
+                        _ => held.push(event),
+                    }
+                }
+                observe(&mut h, &mut run, limits, 0);
+            }
+            if !held.is_empty() && rng.chance(30) {
+                let event = held.remove(rng.below(held.len() as u64) as usize);
+                note(&mut run, &event);
+                odd_answer(&mut h, &mut run, event, rng, true);
+                observe(&mut h, &mut run, limits, 0);
+                continue;
+            }
+            // Changes by others, also after the session closed: a host may report one
+            // before it closes the connection, and nothing may be written then (finding 5,
+            // tests/imap_session_fuzz_regressions.rs).
+            if h.selected.is_some() && rng.chance(5) {
+                elsewhere(&mut h, rng);
+                observe(&mut h, &mut run, limits, 0);
+                continue;
+            }
+            if rng.chance(70) {
+                drain(&mut h, &mut run.wire);
+                observe(&mut h, &mut run, limits, 0);
+            }
+            let step = match rng.below(1000) {
+                0..=799 => Duration::ZERO,
+                800..=899 => Duration::from_millis(500),
+                900..=969 => Duration::from_millis(1500),
+                970..=994 => Duration::from_secs(11),
+                _ => Duration::from_secs(31 * 60),
+            };
+            if !step.is_zero() {
+                h.now += step;
+                let now = h.now;
+                h.session.handle_timeout(now);
+                observe(&mut h, &mut run, limits, 0);
+                continue;
+            }
+            if rest.is_empty() || h.session.is_closed() {
+                break;
+            }
+            if h.session.wants_read() {
+                let read = Chunks::Random(rng).next(rest.len());
+                let (piece, tail) = rest.split_at(read);
+                rest = tail;
+                let now = h.now;
+                h.session.feed(now, piece);
+                observe(&mut h, &mut run, limits, read);
+            } else if !held.is_empty() {
+                let event = held.remove(0);
+                note(&mut run, &event);
+                odd_answer(&mut h, &mut run, event, rng, true);
+            } else if drain(&mut h, &mut run.wire) == 0 {
+                // Nothing to write and nothing held: only a timer can move it on.
+                let Some(at) = h.session.poll_timeout() else {
+                    panic!(
+                        "stalled: not reading, with nothing to wait for: {:?}",
+                        h.session
+                    );
+                };
+                h.now = h.now.max(at);
+                let now = h.now;
+                h.session.handle_timeout(now);
+            }
+        }
+        // The end: held answers come late, the client goes away or the server stops, and
+        // every timer runs out.
+        for event in std::mem::take(&mut held) {
+            note(&mut run, &event);
+            odd_answer(&mut h, &mut run, event, rng, true);
+        }
+        if !h.session.is_closed() {
+            let now = h.now;
+            if end_with_eof {
+                h.session.feed_eof(now);
+            } else {
+                h.session.shutdown(now);
+            }
+        }
+        let mut rounds = 0u32;
+        loop {
+            rounds += 1;
+            assert!(rounds < 100_000, "the session does not end");
+            while let Some(event) = h.session.poll_event() {
+                note(&mut run, &event);
+                host_answer(&mut h, &mut run, event);
+            }
+            observe(&mut h, &mut run, limits, 0);
+            drain(&mut h, &mut run.wire);
+            match h.session.poll_timeout() {
+                Some(at) => {
+                    h.now = h.now.max(at);
+                    let now = h.now;
+                    h.session.handle_timeout(now);
+                }
+                None if h.session.poll_event().is_none() => break,
+                None => {}
+            }
+        }
+        assert!(h.session.is_closed());
+        closed_stays_quiet(&mut h);
+        check_output(&run, false);
+    }
+
+    /// A change made by another session or an MTA, told to the session.
+    fn elsewhere(h: &mut Harness, rng: &mut Rng) {
+        let now = h.now;
+        let Some(name) = h.selected.clone() else {
+            return;
+        };
+        let uids: Vec<u32> = h
+            .store
+            .folders
+            .get(&name)
+            .map(|f| f.messages.iter().map(|m| m.uid).collect())
+            .unwrap_or_default();
+        let pick = |rng: &mut Rng| {
+            uids.get(rng.below(uids.len().max(1) as u64) as usize)
+                .copied()
+        };
+        match rng.below(20) {
+            0..=5 => {
+                let flags = [Flag::Seen];
+                let uid = h.store.deliver(&name, &flags, Bytes::from_static(SIMPLE));
+                h.session.handle_change(
+                    now,
+                    Change::Arrived {
+                        uid,
+                        flags: &flags,
+                        recent: rng.chance(50),
+                    },
+                );
+            }
+            6..=10 => {
+                if let Some(uid) = pick(rng) {
+                    if let Some(f) = h.store.folders.get_mut(&name) {
+                        f.messages.retain(|m| m.uid != uid);
+                    }
+                    h.session.handle_change(now, Change::Expunged { uid });
+                }
+            }
+            11..=13 => {
+                // Expunged, but not reported yet: the message's data is gone.
+                if let Some(uid) = pick(rng) {
+                    h.gone.push(uid);
+                }
+            }
+            14..=18 => {
+                if let Some(uid) = pick(rng) {
+                    let all = [Flag::Seen, Flag::Deleted, Flag::Flagged, Flag::Answered];
+                    let flags: Vec<Flag> = all.into_iter().filter(|_| rng.chance(50)).collect();
+                    if let Some(m) = h
+                        .store
+                        .folders
+                        .get_mut(&name)
+                        .and_then(|f| f.messages.iter_mut().find(|m| m.uid == uid))
+                    {
+                        m.flags = flags.clone();
+                    }
+                    h.session
+                        .handle_change(now, Change::Flags { uid, flags: &flags });
+                }
+            }
+            _ => h.session.handle_change(now, Change::Invalidated),
+        }
+    }
+
+    /// An answer other than the store's: a refusal, or a strange but valid answer; for
+    /// a request held back, also possibly too late. A refused answer is fine here.
+    fn odd_answer(h: &mut Harness, run: &mut Run, event: Event, rng: &mut Rng, late: bool) {
+        let now = h.now;
+        let error = |rng: &mut Rng| {
+            *[
+                MailboxError::NonExistent,
+                MailboxError::AlreadyExists,
+                MailboxError::NoPermission,
+                MailboxError::InUse,
+                MailboxError::OverQuota,
+                MailboxError::TooBig,
+                MailboxError::Limit,
+                MailboxError::Cannot,
+                MailboxError::Unavailable,
+                MailboxError::Corruption,
+                MailboxError::ServerBug,
+            ]
+            .get(rng.below(11) as usize)
+            .unwrap_or(&MailboxError::Unavailable)
+        };
+        let s = &mut h.session;
+        match event {
+            Event::Login(r) => {
+                let answer = match rng.below(6) {
+                    0 => Ok(()),
+                    1 => Err(LoginRejection::BadCredentials),
+                    2 => Err(LoginRejection::NotAuthorized),
+                    3 => Err(LoginRejection::Expired),
+                    4 => Err(LoginRejection::Unavailable),
+                    _ => Err(LoginRejection::ContactAdmin),
+                };
+                let _ = s.answer(r, answer, now);
+            }
+            Event::StartTls(r) => {
+                let _ = s.answer(r, (), now);
+            }
+            Event::Select(r) => {
+                let name = r.mailbox().as_str().to_owned();
+                let snapshot = h.store.folders.get(&name).map(|f| {
+                    let mut snapshot = Snapshot::new(f.uid_validity, f.uid_next);
+                    for m in &f.messages {
+                        snapshot.push(m.uid, &m.flags, false);
+                    }
+                    if rng.chance(30) {
+                        snapshot.read_only();
+                    }
+                    if rng.chance(30) {
+                        snapshot.permanent_flags(&[Flag::Seen, Flag::Deleted], rng.chance(50));
+                    }
+                    if rng.chance(20) {
+                        if let Ok(k) = Flag::keyword("Junk") {
+                            snapshot.keywords(&[k]);
+                        }
+                    }
+                    snapshot
+                });
+                let at = run.wire.len() + s.transmit().remaining();
+                let accepted = match snapshot {
+                    Some(snapshot) if rng.chance(60) => {
+                        let ok = s.answer(r, Ok(snapshot), now).is_ok();
+                        if ok {
+                            h.selected = Some(name);
+                        }
+                        ok
+                    }
+                    _ => s.answer(r, Err(error(rng)), now).is_ok(),
+                };
+                if accepted {
+                    run.selects.push(at);
+                }
+            }
+            Event::Mailbox(r) => {
+                let _ = s.answer(r, Err(error(rng)), now);
+            }
+            Event::List(r) => {
+                let answer = if rng.chance(50) {
+                    Ok(Vec::new())
+                } else {
+                    Err(error(rng))
+                };
+                let _ = s.answer(r, answer, now);
+            }
+            Event::Status(r) => {
+                let answer = if rng.chance(50) {
+                    Ok(MailboxStatus {
+                        messages: rng.next() as u32,
+                        recent: 0,
+                        uid_next: 7,
+                        uid_validity: 1,
+                        unseen: 3,
+                    })
+                } else {
+                    Err(error(rng))
+                };
+                let _ = s.answer(r, answer, now);
+            }
+            Event::Append(r) => {
+                let _ = s.answer(r, Err(error(rng)), now);
+            }
+            Event::AppendData(r) => {
+                let answer = if late && rng.chance(50) {
+                    Ok(())
+                } else {
+                    Err(error(rng))
+                };
+                let _ = s.answer(r, answer, now);
+            }
+            Event::AppendCommit(r) => {
+                let answer = match rng.below(3) {
+                    0 => Err(error(rng)),
+                    // A UIDVALIDITY of 0 gives no APPENDUID.
+                    1 => Ok(Appended {
+                        uid_validity: 0,
+                        uid: 0,
+                    }),
+                    _ => Ok(Appended {
+                        uid_validity: 1,
+                        uid: rng.next() as u32 | 1,
+                    }),
+                };
+                h.appending = None;
+                let _ = s.answer(r, answer, now);
+            }
+            Event::Message(r) => {
+                let uid = r.uid();
+                let bytes = h
+                    .store
+                    .folders
+                    .values()
+                    .flat_map(|f| f.messages.iter())
+                    .find(|m| m.uid == uid)
+                    .map(|m| m.bytes.clone());
+                let answer = match rng.below(5) {
+                    0 => Err(MessageError::Expunged),
+                    1 => Err(MessageError::Unavailable),
+                    // Less than was asked for.
+                    2 => Ok(MessageData::new(rfc3501_date())),
+                    // A size that does not match the bytes.
+                    3 => Ok(MessageData::new(rfc3501_date())
+                        .bytes(bytes.unwrap_or_default())
+                        .size(rng.next() as u32)),
+                    _ => Ok(MessageData::new(rfc3501_date())
+                        .bytes(Bytes::from_static(b"Subject: other\n\nother\n"))),
+                };
+                let _ = s.answer(r, answer, now);
+            }
+            Event::Search(r) => {
+                // Out of order, twice over, and one UID outside the candidates.
+                let mut matches: Vec<u32> = r.candidates().iter().take(5).collect();
+                matches.reverse();
+                matches.extend(r.candidates().iter().take(2));
+                matches.push(rng.next() as u32);
+                let answer = match rng.below(3) {
+                    0 => Err(MessageError::Unavailable),
+                    1 => Ok(SearchAnswer::Matches(matches)),
+                    _ => Ok(SearchAnswer::Evaluate),
+                };
+                let _ = s.answer(r, answer, now);
+            }
+            Event::Store(r) => {
+                let answer = if rng.chance(50) {
+                    Ok(())
+                } else {
+                    Err(error(rng))
+                };
+                let _ = s.answer(r, answer, now);
+            }
+            Event::Copy(r) => {
+                let uids: Vec<u32> = r.uids().iter().take(64).collect();
+                let answer = match rng.below(5) {
+                    0 => Err(error(rng)),
+                    1 => Ok(Copied::new()),
+                    2 => {
+                        let dest: Vec<u32> = (1..=uids.len() as u32).map(|u| u + 100).collect();
+                        Ok(Copied::with_uids(7, &uids, &dest))
+                    }
+                    // Pairs in descending order, one of a UID never asked for, one twice.
+                    3 => {
+                        let mut source: Vec<u32> = uids.iter().rev().copied().collect();
+                        source.push(rng.next() as u32 | 1);
+                        source.extend(uids.first().copied());
+                        let dest: Vec<u32> = (1..=source.len() as u32).map(|u| u + 200).collect();
+                        Ok(Copied::with_uids(7, &source, &dest))
+                    }
+                    // Mismatched lists: an invalid answer.
+                    _ => Ok(Copied::with_uids(7, &uids, &[])),
+                };
+                let _ = s.answer(r, answer, now);
+            }
+            // A poll is the host's moment to report what others changed.
+            Event::Poll(r) => {
+                if h.selected.is_some() && rng.chance(50) {
+                    elsewhere(h, rng);
+                }
+                let _ = h.session.answer(r, (), now);
+            }
+            Event::Expunge(r) => {
+                let uids: Vec<u32> = r.uids().iter().take(64).collect();
+                let answer = match rng.below(3) {
+                    0 => Err(error(rng)),
+                    1 => Ok(Vec::new()),
+                    // Removed, whatever the store says, in reverse and twice over; and one
+                    // UID it never asked for.
+                    _ => Ok(uids
+                        .iter()
+                        .rev()
+                        .chain(&uids)
+                        .copied()
+                        .chain([rng.next() as u32])
+                        .collect()),
+                };
+                let _ = s.answer(r, answer, now);
+            }
+            other => host_answer(h, run, other),
+        }
+    }
 }
