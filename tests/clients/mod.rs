@@ -409,6 +409,25 @@ pub fn example_binary(name: &str) -> PathBuf {
         build
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .args(["build", "--example", name]);
+        // The variables cargo sets for the test binary, not for a cargo it starts: ring's
+        // and rustls's build scripts watch CARGO_MANIFEST_DIR, so with them set this
+        // build, and the next `cargo test` after it, rebuilt ring and everything above it.
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy();
+            let set_for_tests = key.starts_with("CARGO_PKG_")
+                || [
+                    "CARGO_MANIFEST_DIR",
+                    "CARGO_MANIFEST_PATH",
+                    "CARGO_PRIMARY_PACKAGE",
+                    "CARGO_CRATE_NAME",
+                    "CARGO_BIN_NAME",
+                    "CARGO_TARGET_TMPDIR",
+                ]
+                .contains(&key.as_ref());
+            if set_for_tests {
+                build.env_remove(key.as_ref());
+            }
+        }
         if profile_dir.file_name().is_some_and(|p| p == "release") {
             build.arg("--release");
         }
