@@ -1,0 +1,597 @@
+//! `examples/imap_server` driven by the synchronising and interactive IMAP clients of
+//! Debian: mbsync (isync), offlineimap3, fetchmail and neomutt (under tmux). Python's
+//! imaplib and curl are in `tests/imap_clients.rs`.
+//!
+//! Every test starts its own server on 127.0.0.1 port 0 on a fresh copy of the demo
+//! Maildir (INBOX with the seven demo messages and the four extra ones of the client
+//! harness, folders Sent, Drafts, Trash, Archive, Archive.2023). The clients' config and
+//! state live in the fixture's temporary directory, with HOME pointed there. Every test
+//! checks what the client achieved on both sides: the server's Maildir files (name
+//! flags after `:2,`, contents, `dovecot-uidlist`) and the client's local copy or
+//! screen, not only exit codes. Waits poll for a state with a generous timeout; no
+//! sleep is an assertion.
+//!
+//! The clients come from Debian packages (`isync`, `offlineimap3`, `fetchmail`,
+//! `neomutt`, `tmux`, `python3`; `.ci/run` installs them); a missing one fails its test
+//! with the package name, unless `POBOX_SKIP_MISSING_CLIENTS=1`.
+
+#[allow(dead_code)]
+mod clients;
+#[path = "../examples/common/mod.rs"]
+#[allow(dead_code)]
+mod common;
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use clients::{Fixture, PASSWORD, Ran, Server, USER, client, delivered_to, lf, run, script};
+use common::store::StoreKind;
+use md5::{Digest, Md5};
+
+/// Longest wait for a client to reach a state (a file, a screen, a line of output).
+const WAIT: Duration = Duration::from_secs(60);
+
+/// How many messages the fixture's INBOX holds: seven demo messages and four extra.
+const INBOX_MESSAGES: usize = 11;
+
+// ---- the server and its Maildir ---------------------------------------------------------
+
+/// `imap_server` on the fixture's Maildir, on an ephemeral loopback port.
+fn start(fixture: &Fixture) -> Server {
+    let mut args = fixture.server_args();
+    args.extend(["--listen".into(), "127.0.0.1:0".into()]);
+    args.extend(["--log-level", "debug"].map(OsString::from));
+    Server::start_example("imap_server", "imap", args)
+}
+
+/// The demo user's Maildir (INBOX); a folder is `.Name` inside it.
+fn maildir(fixture: &Fixture) -> PathBuf {
+    fixture.path("maildir").join(USER)
+}
+
+/// One message file of a Maildir folder.
+#[derive(Clone, Debug)]
+struct Msg {
+    /// Where it is.
+    path: PathBuf,
+    /// Its Maildir flags (the letters after `:2,`), sorted.
+    flags: String,
+    /// Its contents.
+    bytes: Vec<u8>,
+}
+
+impl Msg {
+    /// The `Subject:` of the message, as written in the header.
+    fn subject(&self) -> String {
+        header_field(&self.bytes, "Subject").unwrap_or_default()
+    }
+
+    /// The contents as the clients' copies and the server's files can be compared: LF
+    /// line ends, without the `X-TUID:` header mbsync adds to what it copies.
+    fn normalised(&self) -> Vec<u8> {
+        lf(&strip_field(&self.bytes, "X-TUID:", ""))
+    }
+
+    /// The file's modification time (a Maildir message's INTERNALDATE).
+    fn mtime(&self) -> SystemTime {
+        fs::metadata(&self.path).unwrap().modified().unwrap()
+    }
+
+    /// The file name's unique part, before the `:` of the info.
+    fn base(&self) -> String {
+        let name = self.path.file_name().unwrap().to_string_lossy();
+        name.split(':').next().unwrap().to_owned()
+    }
+}
+
+/// The messages of the Maildir folder `dir` (`cur/` and `new/`), sorted by subject.
+fn folder(dir: &Path) -> Vec<Msg> {
+    let mut out = Vec::new();
+    for sub in ["cur", "new"] {
+        let Ok(entries) = fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let mut flags: Vec<char> = name
+                .split_once(":2,")
+                .map(|(_, f)| f.chars().collect())
+                .unwrap_or_default();
+            flags.sort_unstable();
+            let bytes = fs::read(&path).unwrap();
+            out.push(Msg {
+                path,
+                flags: flags.into_iter().collect(),
+                bytes,
+            });
+        }
+    }
+    out.sort_by_key(|m| (m.subject(), m.normalised()));
+    out
+}
+
+/// One line per message of `dir`: subject, size and digest of the normalised contents,
+/// flags. Two folders with the same summary hold the same messages with the same flags.
+fn summary(dir: &Path) -> Vec<String> {
+    let mut lines: Vec<String> = folder(dir)
+        .iter()
+        .map(|m| {
+            let body = m.normalised();
+            format!(
+                "{:?} {} bytes md5 {} flags {:?}",
+                m.subject(),
+                body.len(),
+                hex(&Md5::digest(&body)),
+                m.flags
+            )
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// The message of `dir` whose subject is `subject`; exactly one must exist.
+fn find(dir: &Path, subject: &str) -> Msg {
+    let all = folder(dir);
+    let found: Vec<&Msg> = all.iter().filter(|m| m.subject() == subject).collect();
+    assert_eq!(
+        found.len(),
+        1,
+        "one message {subject:?} in {}: {:#?}",
+        dir.display(),
+        summary(dir)
+    );
+    found[0].clone()
+}
+
+/// Whether `dir` holds a message with this subject.
+fn has(dir: &Path, subject: &str) -> bool {
+    folder(dir).iter().any(|m| m.subject() == subject)
+}
+
+/// `(uid, base name)` of every record of a folder's `dovecot-uidlist`.
+fn uidlist(dir: &Path) -> Vec<(u32, String)> {
+    let text = fs::read_to_string(dir.join("dovecot-uidlist")).unwrap();
+    text.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let uid = line.split(' ').next()?.parse().ok()?;
+            let (_, base) = line.split_once(" :")?;
+            Some((uid, base.to_owned()))
+        })
+        .collect()
+}
+
+/// The UID the server gave the message of `dir` with this subject.
+fn uid_of(dir: &Path, subject: &str) -> u32 {
+    let base = find(dir, subject).base();
+    uidlist(dir)
+        .into_iter()
+        .find(|(_, b)| *b == base)
+        .unwrap_or_else(|| panic!("no UID for {base} in {}", dir.display()))
+        .0
+}
+
+/// Every file under `dir` (relative path → size and digest), for "nothing changed".
+fn tree(dir: &Path) -> BTreeMap<String, String> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                let bytes = fs::read(&path).unwrap();
+                let name = path.strip_prefix(root).unwrap().to_string_lossy();
+                let digest = format!("{} bytes md5 {}", bytes.len(), hex(&Md5::digest(&bytes)));
+                out.insert(name.into_owned(), digest);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// Delivers `message` into the server's folder `dir` as an MTA does (Maildir's
+/// protocol: written in tmp/, renamed into new/).
+fn deliver(dir: &Path, name: &str, message: &[u8]) {
+    let tmp = dir.join("tmp").join(name);
+    fs::write(&tmp, message).unwrap();
+    fs::rename(&tmp, dir.join("new").join(name)).unwrap();
+}
+
+/// Writes a message into a client's local Maildir folder, with `mtime` (what a client
+/// that copies arrival dates sends as APPEND's date-time).
+fn write_local(path: &Path, message: &[u8], mtime: SystemTime) {
+    fs::write(path, message).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+}
+
+/// Renames a Maildir message file to carry `flags` (into `cur/`, as a Maildir client
+/// changes flags).
+fn set_local_flags(msg: &Msg, flags: &str) {
+    let dir = msg.path.parent().unwrap().parent().unwrap();
+    let name = msg.path.file_name().unwrap().to_string_lossy().into_owned();
+    let base = name.split(":2,").next().unwrap();
+    fs::rename(&msg.path, dir.join("cur").join(format!("{base}:2,{flags}"))).unwrap();
+}
+
+// ---- messages -----------------------------------------------------------------------------
+
+/// The value of the first header field `name` of `message` (unfolded, trimmed).
+fn header_field(message: &[u8], name: &str) -> Option<String> {
+    let text = String::from_utf8_lossy(message);
+    let mut lines = text.lines();
+    let prefix = format!("{}:", name.to_ascii_lowercase());
+    while let Some(line) = lines.next() {
+        if line.is_empty() {
+            return None;
+        }
+        if line.to_ascii_lowercase().starts_with(&prefix) {
+            return Some(line[prefix.len()..].trim().to_owned());
+        }
+    }
+    None
+}
+
+/// Removes the first header field that starts with `prefix` (`"X-TUID:"`,
+/// `"Received:"`) and contains `marker`, continuation lines included.
+fn strip_field(message: &[u8], prefix: &str, marker: &str) -> Vec<u8> {
+    let mut fields: Vec<Vec<u8>> = Vec::new();
+    let mut lines = message.split_inclusive(|&b| b == b'\n');
+    for line in lines.by_ref() {
+        match fields.last_mut() {
+            Some(field) if line.starts_with(b" ") || line.starts_with(b"\t") => {
+                field.extend_from_slice(line)
+            }
+            _ => fields.push(line.to_vec()),
+        }
+        if line == b"\n" || line == b"\r\n" {
+            break; // the empty line ending the header
+        }
+    }
+    let added = fields.iter().position(|field| {
+        field.starts_with(prefix.as_bytes()) && String::from_utf8_lossy(field).contains(marker)
+    });
+    if let Some(added) = added {
+        fields.remove(added);
+    }
+    let mut out = fields.concat();
+    for line in lines {
+        out.extend_from_slice(line);
+    }
+    out
+}
+
+/// A small message with LF line ends.
+fn message(from: &str, subject: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: {from}\nTo: {USER}@example.net\nSubject: {subject}\n\
+         Date: Tue, 14 Nov 2023 22:13:19 +0000\n\
+         Message-ID: <{}@pobox.test>\n\n{body}\n",
+        subject.replace(' ', ".")
+    )
+    .into_bytes()
+}
+
+fn at(seconds: u64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(seconds)
+}
+
+// ---- IMAP changes on the server side (Python's imaplib) ---------------------------------
+
+/// Changes on the server over IMAP, as another client makes them: in `mailbox`, each
+/// step is `UID +FLAGS (\Flag)` (UID STORE, RFC 3501 §6.4.6) or `UID expunge` (UID STORE
+/// +FLAGS (\Deleted) then UID EXPUNGE, RFC 4315 §2.1).
+const CHANGE: &str = r#"
+import imaplib, sys
+def ok(r, what):
+    if r[0] != "OK":
+        print("error:", what, r); sys.exit(1)
+    print(what, r)
+m = imaplib.IMAP4("127.0.0.1", int(sys.argv[1]))
+ok(m.login("demo", "demo"), "login")
+ok(m.select(sys.argv[2]), "select")
+for step in sys.argv[3:]:
+    uid, op = step.split(" ", 1)
+    if op == "expunge":
+        ok(m.uid("STORE", uid, "+FLAGS", "(\\Deleted)"), step)
+        ok(m.uid("EXPUNGE", uid), step)
+    else:
+        what, flags = op.split(" ", 1)
+        ok(m.uid("STORE", uid, what, flags), step)
+m.logout()
+"#;
+
+/// Runs [`CHANGE`] on `mailbox` with `steps`; `None` when python3 is missing (skipped).
+fn imap_change(server: &Server, mailbox: &str, steps: &[String]) -> Option<Ran> {
+    let python = client("python3", "python3")?;
+    let ran = run(Command::new(python)
+        .arg("-c")
+        .arg(CHANGE)
+        .arg(server.addr().port().to_string())
+        .arg(mailbox)
+        .args(steps));
+    ran.expect_success();
+    Some(ran)
+}
+
+// ---- waiting ------------------------------------------------------------------------------
+
+/// Polls `probe` until it gives a value, failing after [`WAIT`] with `context()`.
+fn wait_for<T>(
+    what: &str,
+    mut probe: impl FnMut() -> Option<T>,
+    context: impl Fn() -> String,
+) -> T {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(value) = probe() {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {WAIT:?} waiting for {what}\n{}",
+            context()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A child process that is killed when the test ends (a long-running client).
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+// ---- mbsync (isync) -----------------------------------------------------------------------
+
+/// An mbsync config: channel `pobox` syncing INBOX and Archive of the server with the
+/// Maildir `local` (`local/INBOX`, `local/Archive`), both ways, expunging both ways,
+/// arrival dates copied (APPEND's date-time and INTERNALDATE, RFC 3501 §6.3.11, §2.3.3).
+fn mbsync_config(fixture: &Fixture, server: &Server, local: &Path) -> PathBuf {
+    let rc = fixture.path("mbsyncrc");
+    let local = local.display();
+    fs::write(
+        &rc,
+        format!(
+            "IMAPAccount pobox\n\
+             Host 127.0.0.1\n\
+             Port {port}\n\
+             User {USER}\n\
+             Pass {PASSWORD}\n\
+             SSLType None\n\
+             AuthMechs LOGIN\n\
+             \n\
+             IMAPStore server\n\
+             Account pobox\n\
+             \n\
+             MaildirStore local\n\
+             Path {local}/\n\
+             Inbox {local}/INBOX\n\
+             SubFolders Verbatim\n\
+             \n\
+             Channel pobox\n\
+             Far :server:\n\
+             Near :local:\n\
+             Patterns INBOX Archive\n\
+             Create Both\n\
+             Expunge Both\n\
+             CopyArrivalDate yes\n\
+             SyncState *\n",
+            port = server.addr().port(),
+        ),
+    )
+    .unwrap();
+    rc
+}
+
+/// The IMAP commands in mbsync's `-Dn` transcript (`>>> 5 UID FETCH 1:8 (UID FLAGS)`),
+/// without their tags.
+fn mbsync_commands(ran: &Ran) -> Vec<String> {
+    ran.stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix(">>> "))
+        .filter_map(|line| line.split_once(' ').map(|(_, command)| command.to_owned()))
+        .collect()
+}
+
+/// isync's mbsync, two-way: pull of INBOX and Archive, push of new local messages, flag
+/// changes both ways, expunges both ways, and a run with nothing to do.
+#[test]
+fn mbsync_two_way_sync_of_inbox_and_a_folder() {
+    let fixture = Fixture::new(StoreKind::Maildir);
+    let server = start(&fixture);
+    let Some(mbsync) = client("mbsync", "isync") else {
+        return;
+    };
+    let home = fixture.mkdir("home");
+    let local = fixture.mkdir("mbsync");
+    let rc = mbsync_config(&fixture, &server, &local);
+    let sync = || {
+        let ran = run(Command::new(&mbsync)
+            .env("HOME", &home)
+            .arg("-c")
+            .arg(&rc)
+            .args(["-Dn", "pobox"]));
+        ran.expect_success();
+        ran
+    };
+    let inbox = maildir(&fixture);
+    let archive = inbox.join(".Archive");
+    let (local_inbox, local_archive) = (local.join("INBOX"), local.join("Archive"));
+    let both_sides_equal = |step: &str| {
+        for (near, far) in [(&local_inbox, &inbox), (&local_archive, &archive)] {
+            assert_eq!(
+                summary(near),
+                summary(far),
+                "after {step}: {} and the server's {} differ",
+                near.display(),
+                far.display()
+            );
+        }
+    };
+
+    // 1. Pull: every message of both folders, with its flags (Archive's is \Seen
+    // \Answered: RS) and, with CopyArrivalDate, its INTERNALDATE as the file's mtime.
+    let ran = sync();
+    assert!(
+        mbsync_commands(&ran)
+            .iter()
+            .any(|c| c.starts_with("UID FETCH") && c.contains("BODY.PEEK[]")),
+        "{}",
+        ran.stdout
+    );
+    assert_eq!(folder(&local_inbox).len(), INBOX_MESSAGES);
+    both_sides_equal("the first sync");
+    assert_eq!(find(&local_archive, "Welcome to the team").flags, "RS");
+    for (near, far) in [(&local_inbox, &inbox), (&local_archive, &archive)] {
+        for (n, f) in folder(near).iter().zip(folder(far).iter()) {
+            assert_eq!(n.mtime(), f.mtime(), "INTERNALDATE of {:?}", f.subject());
+        }
+    }
+
+    // 2. Push: a new message in each local folder (one already \Seen) is APPENDed with
+    // its flags and date; the server answers APPENDUID (RFC 4315 §3), which mbsync
+    // records instead of searching for the message.
+    let pushed = message("near@example.org", "written near", "pushed by mbsync");
+    let pushed_seen = message("near@example.org", "filed near", "pushed into Archive");
+    write_local(
+        &local_inbox.join("new").join("1700200000.P1Q1.near"),
+        &pushed,
+        at(1_700_200_000),
+    );
+    write_local(
+        &local_archive.join("cur").join("1700200060.P1Q2.near:2,S"),
+        &pushed_seen,
+        at(1_700_200_060),
+    );
+    let ran = sync();
+    let commands = mbsync_commands(&ran);
+    assert_eq!(
+        commands.iter().filter(|c| c.starts_with("APPEND")).count(),
+        2,
+        "{commands:#?}"
+    );
+    both_sides_equal("pushing two messages");
+    for (dir, subject, flags, date) in [
+        (&inbox, "written near", "", 1_700_200_000),
+        (&archive, "filed near", "S", 1_700_200_060),
+    ] {
+        let stored = find(dir, subject);
+        assert_eq!(stored.flags, flags, "{subject}");
+        assert_eq!(stored.mtime(), at(date), "APPEND's date-time of {subject}");
+        let base = stored.base();
+        assert!(
+            uidlist(dir).iter().any(|(_, b)| *b == base),
+            "{base} has a UID in {}",
+            dir.display()
+        );
+    }
+    let renamed = find(&local_inbox, "written near");
+    assert!(
+        renamed.path.to_string_lossy().contains(",U="),
+        "mbsync gave the pushed file its UID: {}",
+        renamed.path.display()
+    );
+
+    // 3. Flags both ways: \Flagged set locally reaches the server's file (F); \Seen set
+    // over IMAP by another client reaches the local file (S).
+    set_local_flags(&find(&local_inbox, "Lunch on Thursday?"), "F");
+    let order = "Your order #10442 has shipped";
+    let uid = uid_of(&inbox, order);
+    let Some(_) = imap_change(&server, "INBOX", &[format!("{uid} +FLAGS (\\Seen)")]) else {
+        return;
+    };
+    assert_eq!(find(&inbox, order).flags, "S");
+    let ran = sync();
+    assert!(
+        mbsync_commands(&ran)
+            .iter()
+            .any(|c| c.starts_with("UID STORE") && c.contains("\\Flagged")),
+        "{}",
+        ran.stdout
+    );
+    assert_eq!(find(&inbox, "Lunch on Thursday?").flags, "F");
+    assert_eq!(find(&local_inbox, order).flags, "S");
+    both_sides_equal("changing flags on both sides");
+
+    // 4. Expunge both ways: a message deleted locally is expunged on the server (mbsync
+    // stores \Deleted and expunges, RFC 3501 §6.4.2/§6.4.3); one expunged on the server
+    // by another client is deleted locally.
+    let spreadsheet = "Spreadsheet and logo for the meeting";
+    fs::remove_file(find(&local_inbox, spreadsheet).path).unwrap();
+    let dotfiles = "Re: dotfiles (lines that start with a dot)";
+    let gone_uid = uid_of(&inbox, dotfiles);
+    let Some(_) = imap_change(&server, "INBOX", &[format!("{gone_uid} expunge")]) else {
+        return;
+    };
+    assert!(!has(&inbox, dotfiles));
+    let gone_base = find(&inbox, spreadsheet).base();
+    sync();
+    for subject in [spreadsheet, dotfiles] {
+        assert!(!has(&inbox, subject), "{subject} left on the server");
+        assert!(!has(&local_inbox, subject), "{subject} left locally");
+    }
+    assert!(
+        !uidlist(&inbox).iter().any(|(_, b)| *b == gone_base),
+        "the expunged message's record left dovecot-uidlist"
+    );
+    assert_eq!(folder(&inbox).len(), INBOX_MESSAGES + 1 - 2);
+    both_sides_equal("expunging on both sides");
+
+    // 5. Nothing to do: neither side changes, and mbsync only looks (UID FETCH of UIDs
+    // and FLAGS, no APPEND, STORE, EXPUNGE or message bodies).
+    let before = (tree(&local), tree(&inbox));
+    let ran = sync();
+    let after = (tree(&local), tree(&inbox));
+    assert_eq!(
+        before.0, after.0,
+        "a sync with nothing to do changed the local side"
+    );
+    assert_eq!(
+        before.1, after.1,
+        "a sync with nothing to do changed the server's Maildir"
+    );
+    for command in mbsync_commands(&ran) {
+        let looks = [
+            "LOGIN",
+            "NAMESPACE",
+            "LIST",
+            "SELECT",
+            "CLOSE",
+            "LOGOUT",
+            "CAPABILITY",
+        ]
+        .iter()
+        .any(|verb| command.starts_with(verb))
+            || (command.starts_with("UID FETCH") && command.ends_with("(UID FLAGS)"));
+        assert!(
+            looks,
+            "a sync with nothing to do sent {command:?}\n{}",
+            ran.stdout
+        );
+    }
+}
