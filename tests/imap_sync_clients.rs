@@ -595,3 +595,149 @@ fn mbsync_two_way_sync_of_inbox_and_a_folder() {
         );
     }
 }
+
+// ---- offlineimap3 -------------------------------------------------------------------------
+
+/// offlineimap3, two-way: a first sync pulls INBOX and Archive; local changes (a new
+/// message, a flag) reach the server; then changes on the server side (a delivery into
+/// new/ by an MTA, a flag stored over IMAP by another client) reach the local copy; a
+/// last sync with nothing to do changes nothing.
+#[test]
+fn offlineimap_two_way_sync_then_changes_on_the_server() {
+    let fixture = Fixture::new(StoreKind::Maildir);
+    let server = start(&fixture);
+    let Some(offlineimap) = client("offlineimap", "offlineimap3") else {
+        return;
+    };
+    let home = fixture.mkdir("home");
+    let local = fixture.mkdir("offlineimap");
+    fs::write(
+        home.join(".offlineimaprc"),
+        format!(
+            "[general]\n\
+             accounts = pobox\n\
+             \n\
+             [Account pobox]\n\
+             localrepository = local\n\
+             remoterepository = server\n\
+             \n\
+             [Repository local]\n\
+             type = Maildir\n\
+             localfolders = {local}\n\
+             \n\
+             [Repository server]\n\
+             type = IMAP\n\
+             remotehost = 127.0.0.1\n\
+             remoteport = {port}\n\
+             remoteuser = {USER}\n\
+             remotepass = {PASSWORD}\n\
+             ssl = no\n\
+             starttls = no\n\
+             folderfilter = lambda name: name in ['INBOX', 'Archive']\n",
+            local = local.display(),
+            port = server.addr().port(),
+        ),
+    )
+    .unwrap();
+    let sync = || {
+        let ran = run(Command::new(&offlineimap)
+            .env("HOME", &home)
+            .args(["-o", "-u", "quiet"]));
+        ran.expect_success();
+        // offlineimap reports errors but exits 0 in some versions.
+        assert!(
+            !ran.stderr.contains("ERROR") && !ran.stdout.contains("ERROR"),
+            "offlineimap reported an error\n--- stdout\n{}\n--- stderr\n{}",
+            ran.stdout,
+            ran.stderr
+        );
+        ran
+    };
+    let inbox = maildir(&fixture);
+    let archive = inbox.join(".Archive");
+    let (local_inbox, local_archive) = (local.join("INBOX"), local.join("Archive"));
+    let both_sides_equal = |step: &str| {
+        for (near, far) in [(&local_inbox, &inbox), (&local_archive, &archive)] {
+            assert_eq!(
+                summary(near),
+                summary(far),
+                "after {step}: {} and the server's {} differ",
+                near.display(),
+                far.display()
+            );
+        }
+    };
+
+    // 1. The first sync pulls both folders with their flags.
+    sync();
+    assert_eq!(folder(&local_inbox).len(), INBOX_MESSAGES);
+    assert_eq!(find(&local_archive, "Welcome to the team").flags, "RS");
+    both_sides_equal("the first sync");
+
+    // 2. Local changes: a new message is APPENDed (offlineimap takes its UID from
+    // APPENDUID, RFC 4315 §3, and renames the local file with it), and \Flagged set
+    // locally is stored on the server.
+    let written = message(
+        "near@example.org",
+        "written offline",
+        "pushed by offlineimap",
+    );
+    write_local(
+        &local_inbox.join("new").join("1700200000.P1Q1.near"),
+        &written,
+        at(1_700_200_000),
+    );
+    set_local_flags(&find(&local_inbox, "Lunch on Thursday?"), "F");
+    sync();
+    let stored = find(&inbox, "written offline");
+    assert_eq!(
+        lf(&stored.bytes),
+        written,
+        "the server stored what was written"
+    );
+    let base = stored.base();
+    let (uid, _) = uidlist(&inbox)
+        .into_iter()
+        .find(|(_, b)| *b == base)
+        .expect("the appended message has a UID");
+    let local_name = find(&local_inbox, "written offline").path;
+    assert!(
+        local_name.to_string_lossy().contains(&format!(",U={uid},")),
+        "offlineimap recorded UID {uid}: {}",
+        local_name.display()
+    );
+    assert_eq!(find(&inbox, "Lunch on Thursday?").flags, "F");
+    both_sides_equal("pushing local changes");
+
+    // 3. Changes on the server side: an MTA delivers into new/, another client sets
+    // \Answered over IMAP.
+    let delivered = message("mta@example.org", "delivered by the MTA", "fresh mail");
+    deliver(&inbox, "1800000000.M1P1.mta", &delivered);
+    let order = "Your order #10442 has shipped";
+    let uid = uid_of(&inbox, order);
+    let Some(_) = imap_change(&server, "INBOX", &[format!("{uid} +FLAGS (\\Answered)")]) else {
+        return;
+    };
+    assert_eq!(find(&inbox, order).flags, "R");
+    sync();
+    assert_eq!(
+        lf(&find(&local_inbox, "delivered by the MTA").bytes),
+        delivered
+    );
+    assert_eq!(find(&local_inbox, order).flags, "R");
+    assert_eq!(folder(&local_inbox).len(), INBOX_MESSAGES + 2);
+    both_sides_equal("changes on the server");
+
+    // 4. Nothing to do: neither side changes.
+    let before = (tree(&local), tree(&inbox));
+    sync();
+    let after = (tree(&local), tree(&inbox));
+    assert_eq!(
+        before.0, after.0,
+        "a sync with nothing to do changed the local side"
+    );
+    assert_eq!(
+        before.1, after.1,
+        "a sync with nothing to do changed the server's Maildir"
+    );
+}
