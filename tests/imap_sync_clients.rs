@@ -741,3 +741,203 @@ fn offlineimap_two_way_sync_then_changes_on_the_server() {
         "a sync with nothing to do changed the server's Maildir"
     );
 }
+
+// ---- fetchmail over IMAP ------------------------------------------------------------------
+
+/// A fetchmail rc file (mode 0600) polling the server over IMAP for [`USER`], delivering
+/// into `into` through `tests/clients/mda.sh`; `options` go into the user's section.
+/// (`sslproto ''`: plain IMAP, as fetchmail 6.4 otherwise insists on STARTTLS.)
+fn fetchmail_rc(
+    fixture: &Fixture,
+    server: &Server,
+    name: &str,
+    options: &[&str],
+    into: &Path,
+) -> PathBuf {
+    let rc = fixture.path(name);
+    clients::write_private(
+        &rc,
+        &format!(
+            "set no bouncemail\n\
+             poll 127.0.0.1 service {port} protocol imap auth password\n  \
+             user \"{USER}\" there with password \"{PASSWORD}\" is \"root\" here\n  \
+             sslproto ''\n  \
+             {options}\n  \
+             mda \"sh {mda} {into}\"\n",
+            port = server.addr().port(),
+            options = options.join("\n  "),
+            mda = script("mda.sh").display(),
+            into = into.display(),
+        ),
+    );
+    rc
+}
+
+/// fetchmail with `rc`, its state in the fixture's home, verbose (the IMAP dialogue on
+/// stdout), in the foreground.
+fn fetchmail_command(fixture: &Fixture, fetchmail: &Path, rc: &Path) -> Command {
+    let home = fixture.mkdir("home");
+    let mut command = Command::new(fetchmail);
+    command
+        .env("HOME", &home)
+        .arg("--fetchmailrc")
+        .arg(rc)
+        .arg("--idfile")
+        .arg(home.join("fetchids"))
+        .arg("--pidfile")
+        .arg(home.join("fetchmail.pid"))
+        .args(["--nosyslog", "--nodetach", "-v"]);
+    command
+}
+
+/// The messages fetchmail delivered into `dir`, without the `Received:` header it adds.
+fn fetched(dir: &Path) -> Vec<Vec<u8>> {
+    let mut messages: Vec<Vec<u8>> = (delivered_to(dir).iter())
+        .map(|m| strip_field(m, "Received:", "(fetchmail-"))
+        .collect();
+    messages.sort();
+    messages
+}
+
+/// The server INBOX's messages, as fetchmail hands them to an MDA: LF line ends, a
+/// final line end.
+fn as_fetched(dir: &Path) -> Vec<Vec<u8>> {
+    let messages: Vec<Vec<u8>> = folder(dir).into_iter().map(|m| m.bytes).collect();
+    clients::as_delivered(&messages)
+}
+
+/// `keep`: every unseen message is fetched once and stays on the server, marked \Seen
+/// (fetchmail fetches with BODY.PEEK and stores \Seen itself, RFC 3501 §6.4.5, §6.4.6),
+/// so the next poll finds no new mail (exit code 1). `no keep`: fetched and deleted
+/// (STORE \Deleted, then EXPUNGE, RFC 3501 §6.4.3): the server's INBOX is empty.
+#[test]
+fn fetchmail_imap_keep_then_no_keep() {
+    let fixture = Fixture::new(StoreKind::Maildir);
+    let server = start(&fixture);
+    let Some(fetchmail) = client("fetchmail", "fetchmail") else {
+        return;
+    };
+    let inbox = maildir(&fixture);
+    let want = as_fetched(&inbox);
+    assert_eq!(want.len(), INBOX_MESSAGES);
+    assert!(
+        folder(&inbox).iter().all(|m| m.flags.is_empty()),
+        "all unseen"
+    );
+
+    let kept = fixture.mkdir("kept");
+    let rc = fetchmail_rc(&fixture, &server, "keep.rc", &["keep"], &kept);
+    let ran = run(&mut fetchmail_command(&fixture, &fetchmail, &rc));
+    ran.expect_success();
+    assert!(ran.stdout.contains("IMAP> A0001 LOGIN"), "{}", ran.stdout);
+    assert_eq!(fetched(&kept), want);
+    let after = folder(&inbox);
+    assert_eq!(after.len(), INBOX_MESSAGES, "keep deletes nothing");
+    for m in &after {
+        assert_eq!(
+            m.flags,
+            "S",
+            "{:?} is marked \\Seen on the server",
+            m.subject()
+        );
+    }
+    // Again: nothing unseen (SEARCH UNSEEN is empty), exit code 1 means "no mail".
+    let ran = run(&mut fetchmail_command(&fixture, &fetchmail, &rc));
+    ran.expect_code(1);
+    assert_eq!(delivered_to(&kept).len(), INBOX_MESSAGES, "fetched once");
+
+    // no keep, and fetchall as every message is seen now: fetched again and expunged.
+    let taken = fixture.mkdir("taken");
+    let options = ["no keep", "fetchall"];
+    let rc = fetchmail_rc(&fixture, &server, "no-keep.rc", &options, &taken);
+    let ran = run(&mut fetchmail_command(&fixture, &fetchmail, &rc));
+    ran.expect_success();
+    assert!(ran.stdout.contains(" EXPUNGE"), "{}", ran.stdout);
+    assert_eq!(fetched(&taken), want);
+    assert!(folder(&inbox).is_empty(), "{:#?}", summary(&inbox));
+    assert!(
+        uidlist(&inbox).is_empty(),
+        "the expunged messages left dovecot-uidlist"
+    );
+    run(&mut fetchmail_command(&fixture, &fetchmail, &rc)).expect_code(1);
+}
+
+/// `--idle` (RFC 2177): after fetching what is there, fetchmail idles on INBOX; a
+/// message an MTA delivers into new/ is announced with EXISTS while it idles, and it
+/// fetches (and, with `no keep`, expunges) it without polling.
+#[test]
+fn fetchmail_imap_idle_fetches_a_delivery() {
+    let fixture = Fixture::new(StoreKind::Maildir);
+    let server = start(&fixture);
+    let Some(fetchmail) = client("fetchmail", "fetchmail") else {
+        return;
+    };
+    let inbox = maildir(&fixture);
+    let mut want = as_fetched(&inbox);
+    let into = fixture.mkdir("idle");
+    let rc = fetchmail_rc(&fixture, &server, "idle.rc", &["no keep"], &into);
+    let transcript_path = fixture.path("fetchmail-idle.log");
+    let transcript = fs::File::create(&transcript_path).unwrap();
+    let mut command = fetchmail_command(&fixture, &fetchmail, &rc);
+    command
+        .arg("--idle")
+        .stdin(Stdio::null())
+        .stdout(transcript.try_clone().unwrap())
+        .stderr(transcript);
+    let _fetchmail = Running(command.spawn().expect("starting fetchmail"));
+    let transcript = || fs::read_to_string(&transcript_path).unwrap_or_default();
+    // Idling: an IDLE command answered with a continuation request, after which fetchmail
+    // waits for the server.
+    let idling = |text: &str, after: usize| {
+        let lines: Vec<&str> = text.lines().collect();
+        let idle = lines
+            .iter()
+            .enumerate()
+            .skip(after)
+            .filter(|(_, l)| l.starts_with("fetchmail: IMAP> ") && l.ends_with(" IDLE"))
+            .map(|(i, _)| i)
+            .last()?;
+        let continued = lines[idle..]
+            .iter()
+            .any(|l| l.starts_with("fetchmail: IMAP< +"));
+        let waiting = lines[idle..].iter().all(|l| !l.contains("IMAP> DONE"));
+        (continued && waiting).then_some(idle + 1)
+    };
+
+    let first_idle = wait_for(
+        "fetchmail to fetch the INBOX and idle",
+        || {
+            let done = delivered_to(&into).len() == INBOX_MESSAGES && folder(&inbox).is_empty();
+            done.then(|| idling(&transcript(), 0)).flatten()
+        },
+        transcript,
+    );
+    assert_eq!(fetched(&into), want);
+
+    // An MTA delivers while fetchmail idles.
+    let delivery = message("mta@example.org", "delivered during IDLE", "wake up");
+    deliver(&inbox, "1800000000.M1P1.mta", &delivery);
+    wait_for(
+        "fetchmail to fetch the delivery and idle again",
+        || {
+            let done = delivered_to(&into).len() == INBOX_MESSAGES + 1 && folder(&inbox).is_empty();
+            done.then(|| idling(&transcript(), first_idle)).flatten()
+        },
+        transcript,
+    );
+    want.push(lf(&delivery));
+    want.sort();
+    assert_eq!(fetched(&into), want);
+    let text = transcript();
+    let after_idle: Vec<&str> = text.lines().skip(first_idle).collect();
+    assert!(
+        after_idle
+            .iter()
+            .any(|l| *l == "fetchmail: IMAP< * 1 EXISTS"),
+        "the server announced the delivery during IDLE\n{text}"
+    );
+    assert!(
+        uidlist(&inbox).is_empty(),
+        "the fetched delivery was expunged"
+    );
+}
