@@ -941,3 +941,246 @@ fn fetchmail_imap_idle_fetches_a_delivery() {
         "the fetched delivery was expunged"
     );
 }
+
+// ---- neomutt under tmux -------------------------------------------------------------------
+
+/// A detached tmux session on a private socket (in the fixture's directory) running one
+/// program on a 200×50 screen; the tmux server (and the program) is killed when dropped.
+struct Tmux {
+    tmux: PathBuf,
+    socket: PathBuf,
+    /// Shown when a wait fails (the client's debug log).
+    log: PathBuf,
+}
+
+impl Tmux {
+    fn start(tmux: PathBuf, socket: PathBuf, home: &Path, log: PathBuf, program: &str) -> Tmux {
+        let session = Tmux { tmux, socket, log };
+        let ran = run(session
+            .command()
+            .env("HOME", home)
+            .env("LC_ALL", "C.UTF-8")
+            .env_remove("TMUX")
+            .args(["-f", "/dev/null", "new-session", "-d", "-s", "pobox"])
+            .args(["-x", "200", "-y", "50", program]));
+        ran.expect_success();
+        session
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new(&self.tmux);
+        command.arg("-S").arg(&self.socket);
+        command
+    }
+
+    /// Presses keys by tmux's names (`Enter`, `C-u`, `q`).
+    fn keys(&self, keys: &[&str]) {
+        run(self.command().args(["send-keys", "-t", "pobox"]).args(keys)).expect_success();
+    }
+
+    /// Types `text` literally.
+    fn type_text(&self, text: &str) {
+        run(self
+            .command()
+            .args(["send-keys", "-t", "pobox", "-l", text]))
+        .expect_success();
+    }
+
+    /// The screen's text now.
+    fn screen(&self) -> String {
+        let ran = run(self.command().args(["capture-pane", "-p", "-t", "pobox"]));
+        if ran.status.success() {
+            ran.stdout
+        } else {
+            format!("(no screen: {})", ran.stderr.trim())
+        }
+    }
+
+    /// Waits until the screen shows every one of `present` and none of `absent`.
+    fn wait_screen(&self, what: &str, present: &[&str], absent: &[&str]) -> String {
+        wait_for(
+            what,
+            || {
+                let screen = self.screen();
+                let shown = present.iter().all(|p| screen.contains(p))
+                    && !absent.iter().any(|a| screen.contains(a));
+                shown.then_some(screen)
+            },
+            || self.context(),
+        )
+    }
+
+    /// Whether the session still runs.
+    fn alive(&self) -> bool {
+        run(self.command().args(["has-session", "-t", "pobox"]))
+            .status
+            .success()
+    }
+
+    /// The screen and the end of the client's debug log.
+    fn context(&self) -> String {
+        let mut log = String::new();
+        let dir = self.log.parent().unwrap();
+        let stem = self.log.file_name().unwrap().to_string_lossy().into_owned();
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(&stem)
+            {
+                let text = fs::read_to_string(&path).unwrap_or_default();
+                let tail: Vec<&str> = text.lines().rev().take(60).collect();
+                let _ = writeln!(log, "--- {}", path.display());
+                for line in tail.into_iter().rev() {
+                    let _ = writeln!(log, "{line}");
+                }
+            }
+        }
+        format!("--- screen\n{}\n{log}", self.screen())
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self
+            .command()
+            .arg("kill-server")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// neomutt, driven through tmux like a person: opens INBOX over IMAP (the index shows
+/// the subjects), reads a message (the pager shows its body), flags it (the server's
+/// file gains F, and S from the reading), deletes another and syncs (its file is gone:
+/// STORE \Deleted and EXPUNGE, RFC 3501 §6.4.6, §6.4.3), changes to Archive (its
+/// subjects), and quits. Every step waits for what the screen shows.
+#[test]
+fn neomutt_reads_flags_deletes_and_changes_folder() {
+    let fixture = Fixture::new(StoreKind::Maildir);
+    let server = start(&fixture);
+    let Some(neomutt) = client("neomutt", "neomutt") else {
+        return;
+    };
+    let Some(tmux) = client("tmux", "tmux") else {
+        return;
+    };
+    let home = fixture.mkdir("home");
+    let log = home.join("neomutt.log");
+    let muttrc = home.join("muttrc");
+    fs::write(
+        &muttrc,
+        format!(
+            "set folder=\"imap://{USER}:{PASSWORD}@127.0.0.1:{port}/\"\n\
+             set imap_user=\"{USER}\"\n\
+             set imap_pass=\"{PASSWORD}\"\n\
+             set spoolfile=\"+INBOX\"\n\
+             set imap_passive\n\
+             unset imap_idle\n\
+             set ssl_starttls=no\n\
+             set ssl_force_tls=no\n\
+             unset header_cache\n\
+             set message_cachedir=\"\"\n\
+             set sort=mailbox-order\n\
+             set delete=yes\n\
+             set quit=yes\n\
+             set move=no\n\
+             set mark_old=no\n\
+             set wait_key=no\n\
+             set pager_stop\n\
+             set timeout=1\n\
+             set debug_level=2\n\
+             set debug_file=\"{log}\"\n",
+            port = server.addr().port(),
+            log = log.display(),
+        ),
+    )
+    .unwrap();
+    let program = format!("{} -n -F {}", neomutt.display(), muttrc.display());
+    let session = Tmux::start(tmux, fixture.path("tmux.sock"), &home, log, &program);
+    let inbox = maildir(&fixture);
+    let lunch = "Lunch on Thursday?";
+    let order = "Your order #10442 has shipped";
+
+    // The index of INBOX.
+    session.wait_screen(
+        "the INBOX index",
+        &[
+            "+INBOX [Msgs:11",
+            lunch,
+            order,
+            "many dotted lines",
+            "CRLF line ends",
+        ],
+        &[],
+    );
+
+    // Read message 1: jump to it, open it in the pager.
+    session.type_text("1");
+    session.keys(&["Enter", "Enter"]);
+    session.wait_screen(
+        "the pager with message 1",
+        &[
+            "Subject: Lunch on Thursday?",
+            "Are you free for lunch on Thursday at noon? The usual place.",
+        ],
+        &[],
+    );
+    session.keys(&["q"]);
+    session.wait_screen(
+        "the index again",
+        &["+INBOX [Msgs:11", order],
+        &["Subject: "],
+    );
+
+    // Flag it and sync: the server's file gets F, and S for having been read.
+    session.type_text("F$");
+    session.wait_screen("the flag in the status line", &["Flag:1"], &[]);
+    wait_for(
+        "the server's file of message 1 to be flagged and seen",
+        || (find(&inbox, lunch).flags == "FS").then_some(()),
+        || format!("{:#?}\n{}", summary(&inbox), session.context()),
+    );
+
+    // Delete message 2 and sync: the server's file is gone.
+    session.type_text("2");
+    session.keys(&["Enter"]);
+    session.type_text("d$");
+    session.wait_screen(
+        "the index without message 2",
+        &["+INBOX [Msgs:10", lunch],
+        &[order],
+    );
+    wait_for(
+        "the server's file of message 2 to be gone",
+        || (!has(&inbox, order)).then_some(()),
+        || format!("{:#?}\n{}", summary(&inbox), session.context()),
+    );
+    assert_eq!(folder(&inbox).len(), INBOX_MESSAGES - 1);
+    assert_eq!(find(&inbox, lunch).flags, "FS");
+
+    // Change folder to Archive.
+    session.type_text("c");
+    session.keys(&["C-u"]);
+    session.type_text("=Archive");
+    session.keys(&["Enter"]);
+    session.wait_screen(
+        "the Archive index",
+        &["+Archive [Msgs:1", "Welcome to the team"],
+        &[lunch],
+    );
+
+    // Quit: the session ends, and the server's folders are as neomutt left them.
+    let archive_before = summary(&inbox.join(".Archive"));
+    session.keys(&["q"]);
+    wait_for(
+        "neomutt to quit",
+        || (!session.alive()).then_some(()),
+        || session.context(),
+    );
+    assert_eq!(summary(&inbox.join(".Archive")), archive_before);
+    assert_eq!(folder(&inbox).len(), INBOX_MESSAGES - 1);
+}
