@@ -418,6 +418,35 @@ fn mbsync_commands(ran: &Ran) -> Vec<String> {
         .collect()
 }
 
+/// Asserts that an mbsync run only looked: LOGIN, LIST, SELECT, UID FETCH of UIDs and
+/// FLAGS, CLOSE; no APPEND, STORE, EXPUNGE or message bodies.
+fn mbsync_only_looked(ran: &Ran) {
+    let verbs = [
+        "LOGIN",
+        "NAMESPACE",
+        "LIST",
+        "SELECT",
+        "CLOSE",
+        "LOGOUT",
+        "CAPABILITY",
+    ];
+    let commands = mbsync_commands(ran);
+    assert!(
+        commands.iter().any(|c| c.starts_with("SELECT")),
+        "{}",
+        ran.stdout
+    );
+    for command in commands {
+        let looks = verbs.iter().any(|verb| command.starts_with(verb))
+            || (command.starts_with("UID FETCH") && command.ends_with("(UID FLAGS)"));
+        assert!(
+            looks,
+            "a sync with nothing to do sent {command:?}\n{}",
+            ran.stdout
+        );
+    }
+}
+
 /// isync's mbsync, two-way: pull of INBOX and Archive, push of new local messages, flag
 /// changes both ways, expunges both ways, and a run with nothing to do.
 #[test]
@@ -575,25 +604,27 @@ fn mbsync_two_way_sync_of_inbox_and_a_folder() {
         before.1, after.1,
         "a sync with nothing to do changed the server's Maildir"
     );
-    for command in mbsync_commands(&ran) {
-        let looks = [
-            "LOGIN",
-            "NAMESPACE",
-            "LIST",
-            "SELECT",
-            "CLOSE",
-            "LOGOUT",
-            "CAPABILITY",
-        ]
-        .iter()
-        .any(|verb| command.starts_with(verb))
-            || (command.starts_with("UID FETCH") && command.ends_with("(UID FLAGS)"));
-        assert!(
-            looks,
-            "a sync with nothing to do sent {command:?}\n{}",
-            ran.stdout
-        );
-    }
+    mbsync_only_looked(&ran);
+
+    // 6. The same after a restart of the server: UIDVALIDITY and UIDs come from
+    // dovecot-uidlist (RFC 3501 §2.3.1.1: UIDs "SHOULD NOT change between sessions"), so
+    // mbsync finds its state valid and fetches nothing again.
+    let mut server = server;
+    assert!(server.terminate().success(), "{}", server.log());
+    let server = start(&fixture);
+    mbsync_config(&fixture, &server, &local);
+    let ran = sync();
+    mbsync_only_looked(&ran);
+    assert_eq!(
+        tree(&local),
+        after.0,
+        "a sync after a restart changed the local side"
+    );
+    assert_eq!(
+        tree(&inbox),
+        after.1,
+        "a sync after a restart changed the server's Maildir"
+    );
 }
 
 // ---- offlineimap3 -------------------------------------------------------------------------
