@@ -125,6 +125,12 @@ struct Args {
     #[arg(long, conflicts_with = "allow_plaintext")]
     require_tls: bool,
 
+    /// Largest message APPEND accepts, in octets (announced as APPENDLIMIT, RFC 7889).
+    /// Larger ones are refused with `NO [TOOBIG]` before their bytes are read; accepted
+    /// ones stream to the store, so memory does not grow with the size.
+    #[arg(long, value_name = "OCTETS", default_value_t = 64 * 1024 * 1024)]
+    max_append: u32,
+
     /// Log level: error, warn, info (connections, logins), debug (session events), trace.
     #[arg(long, value_name = "LEVEL", default_value = "info")]
     log_level: tracing::Level,
@@ -153,7 +159,44 @@ pub struct Server {
     pub tls: Option<TlsAcceptor>,
 }
 
+/// For crash tests only: `POBOX_CRASH_AT=OP:N` kills the server (SIGKILL, as `kill -9`)
+/// at the Nth file-system step of the store counted from the first step of operation OP
+/// (`append`, `copy`, `expunge`, ...): tests/imap_server_hostile.rs loops N over every
+/// step of an APPEND, an EXPUNGE and a MOVE and checks that no message is lost.
+fn crash_hook() {
+    static ARMED: std::sync::OnceLock<(String, usize)> = std::sync::OnceLock::new();
+    static SEEN: AtomicU64 = AtomicU64::new(0);
+    let Ok(spec) = std::env::var("POBOX_CRASH_AT") else {
+        return;
+    };
+    let Some((op, n)) = spec
+        .split_once(':')
+        .and_then(|(op, n)| Some((op.to_owned(), n.parse().ok()?)))
+    else {
+        eprintln!("imap_server: POBOX_CRASH_AT must be OP:N");
+        return;
+    };
+    let _ = ARMED.set((op, n));
+    fn step(what: &'static str) {
+        let Some((op, n)) = ARMED.get() else {
+            return;
+        };
+        let seen = SEEN.load(Ordering::SeqCst);
+        if seen == 0 && !what.starts_with(op.as_str()) {
+            return;
+        }
+        if SEEN.fetch_add(1, Ordering::SeqCst) + 1 >= *n as u64 {
+            let _ = rustix::process::kill_process(
+                rustix::process::getpid(),
+                rustix::process::Signal::KILL,
+            );
+        }
+    }
+    common::mailstore::set_step_hook(step);
+}
+
 fn main() -> ExitCode {
+    crash_hook();
     let args = Args::parse();
     if let Err(e) = init_logging(&args) {
         eprintln!("imap_server: {e}");
@@ -377,6 +420,7 @@ fn session_config(
         .starttls(starttls)
         .plaintext_auth_without_tls(plaintext)
         .delimiter(u8::try_from(delimiter).map_err(|_| "the store's delimiter is not ASCII")?)?;
+    config.max_append(args.max_append);
     config.id(&[("name", "pobox"), ("version", env!("CARGO_PKG_VERSION"))])?;
     if args.cram_md5 {
         config.mechanisms(&[Mechanism::Plain, Mechanism::Login, Mechanism::CramMd5]);

@@ -3,10 +3,8 @@
 //! `tests/imap_sync_clients.rs`. Both servers on one Maildir, crashes and hostile input
 //! are in `tests/imap_server_hostile.rs`.
 
-#[allow(dead_code)]
 mod clients;
 #[path = "../examples/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use std::ffi::OsString;
@@ -184,7 +182,7 @@ fn imaplib_idle_is_woken_by_a_delivery_into_new() {
         return;
     };
     let address = server.addr();
-    let mut idler = Interactive::spawn(
+    let idler = Interactive::spawn(
         Command::new(python)
             .arg(script("imaplib_client.py"))
             .arg(address.ip().to_string())

@@ -343,20 +343,22 @@ impl Imap {
             Answer::Login(request, Err(rejection)) => {
                 refusal(s.answer(request, Err(rejection), now))
             }
-            Answer::Select(request, Ok((snapshot, folder))) => {
-                let name = request.mailbox().as_str().to_owned();
-                let changed = folder.read().unwrap_or_else(|p| p.into_inner()).changed();
-                let refused = refusal(s.answer(request, Ok(snapshot), now));
-                if refused.is_none() {
-                    debug!(mailbox = name, "selected");
-                    self.folder = Some(folder);
-                    self.changes = Wakeup::watch(changed);
-                    self.syncing = false;
-                    self.resync = false;
+            Answer::Select(request, result) => match *result {
+                Ok((snapshot, folder)) => {
+                    let name = request.mailbox().as_str().to_owned();
+                    let changed = folder.read().unwrap_or_else(|p| p.into_inner()).changed();
+                    let refused = refusal(s.answer(request, Ok(snapshot), now));
+                    if refused.is_none() {
+                        debug!(mailbox = name, "selected");
+                        self.folder = Some(folder);
+                        self.changes = Wakeup::watch(changed);
+                        self.syncing = false;
+                        self.resync = false;
+                    }
+                    refused
                 }
-                refused
-            }
-            Answer::Select(request, Err(e)) => refusal(s.answer(request, Err(e), now)),
+                Err(e) => refusal(s.answer(request, Err(e), now)),
+            },
             Answer::Mailbox(request, result) => refusal(s.answer(request, result, now)),
             Answer::List(request, result) => refusal(s.answer(request, result, now)),
             Answer::Status(request, result) => refusal(s.answer(request, result, now)),
@@ -375,7 +377,7 @@ impl Imap {
                 refusal(s.answer(request, result, now))
             }
             Answer::AppendCommit(request, result) => refusal(s.answer(request, result, now)),
-            Answer::Message(request, result) => refusal(s.answer(request, result, now)),
+            Answer::Message(request, result) => refusal(s.answer(request, *result, now)),
             Answer::Store(request, result) => refusal(s.answer(request, result, now)),
             Answer::Copy(request, result) => refusal(s.answer(request, result, now)),
             Answer::Expunge(request, result) => refusal(s.answer(request, result, now)),

@@ -33,9 +33,10 @@ pub type SharedSink = Arc<Mutex<Option<Box<dyn AppendSink>>>>;
 /// A finished piece of storage work, with the request it answers.
 pub enum Answer {
     Login(LoginRequest, Result<Arc<dyn Account>, LoginRejection>),
+    /// Boxed: a snapshot carries the whole mailbox's state.
     Select(
         SelectRequest,
-        Result<(Snapshot, SharedFolder), MailboxError>,
+        Box<Result<(Snapshot, SharedFolder), MailboxError>>,
     ),
     Mailbox(MailboxRequest, Result<(), MailboxError>),
     List(ListRequest, Result<Vec<MailboxEntry>, MailboxError>),
@@ -43,7 +44,8 @@ pub enum Answer {
     Append(AppendRequest, Result<SharedSink, MailboxError>),
     AppendData(AppendData, Result<(), MailboxError>),
     AppendCommit(AppendCommit, Result<Appended, MailboxError>),
-    Message(MessageRequest, Result<MessageData, MessageError>),
+    /// Boxed: a message's parsed envelope and structure make this the largest answer.
+    Message(MessageRequest, Box<Result<MessageData, MessageError>>),
     Store(StoreRequest, Result<(), MailboxError>),
     Copy(CopyRequest, Result<Copied, MailboxError>),
     Expunge(ExpungeRequest, Result<Vec<u32>, MailboxError>),
@@ -135,7 +137,7 @@ pub fn select(account: &dyn Account, request: SelectRequest) -> Answer {
             }
             (snapshot, Arc::new(RwLock::new(folder)))
         });
-    Answer::Select(request, result)
+    Answer::Select(request, Box::new(result))
 }
 
 pub fn manage(account: &dyn Account, request: MailboxRequest) -> Answer {
@@ -322,7 +324,7 @@ pub fn message(folder: &SharedFolder, request: MessageRequest) -> Answer {
             }
         }
     };
-    Answer::Message(request, result)
+    Answer::Message(request, Box::new(result))
 }
 
 pub fn store(folder: &SharedFolder, request: StoreRequest) -> Answer {

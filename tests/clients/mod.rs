@@ -1,10 +1,13 @@
-//! Harness for driving `examples/pop3_server` with real mail clients: a temporary
+//! Harness for driving the example servers with real mail clients: a temporary
 //! maildrop ([`Fixture`]), the server process ([`Server`]), client processes with a
 //! timeout ([`run`]), and the message normalisations the comparisons need.
 //!
 //! No sleeps: the server prints its bound address on stdout and the harness waits for
 //! that line (and, where a test needs to know the server noticed something, for a line
 //! of its log). Every wait has a generous timeout and fails with the server's log.
+
+// Each test crate that includes this module uses a different part of it.
+#![allow(dead_code)]
 
 use std::ffi::OsString;
 use std::fs;
