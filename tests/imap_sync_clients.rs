@@ -15,10 +15,8 @@
 //! `neomutt`, `tmux`, `python3`; `.ci/run` installs them); a missing one fails its test
 //! with the package name, unless `POBOX_SKIP_MISSING_CLIENTS=1`.
 
-#[allow(dead_code)]
 mod clients;
 #[path = "../examples/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 
 use std::collections::BTreeMap;
@@ -239,9 +237,8 @@ fn set_local_flags(msg: &Msg, flags: &str) {
 /// The value of the first header field `name` of `message` (unfolded, trimmed).
 fn header_field(message: &[u8], name: &str) -> Option<String> {
     let text = String::from_utf8_lossy(message);
-    let mut lines = text.lines();
     let prefix = format!("{}:", name.to_ascii_lowercase());
-    while let Some(line) = lines.next() {
+    for line in text.lines() {
         if line.is_empty() {
             return None;
         }
@@ -927,7 +924,7 @@ fn fetchmail_imap_idle_fetches_a_delivery() {
             .skip(after)
             .filter(|(_, l)| l.starts_with("fetchmail: IMAP> ") && l.ends_with(" IDLE"))
             .map(|(i, _)| i)
-            .last()?;
+            .next_back()?;
         let continued = lines[idle..]
             .iter()
             .any(|l| l.starts_with("fetchmail: IMAP< +"));
@@ -962,9 +959,7 @@ fn fetchmail_imap_idle_fetches_a_delivery() {
     let text = transcript();
     let after_idle: Vec<&str> = text.lines().skip(first_idle).collect();
     assert!(
-        after_idle
-            .iter()
-            .any(|l| *l == "fetchmail: IMAP< * 1 EXISTS"),
+        after_idle.contains(&"fetchmail: IMAP< * 1 EXISTS"),
         "the server announced the delivery during IDLE\n{text}"
     );
     assert!(
