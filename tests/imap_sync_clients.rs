@@ -549,25 +549,42 @@ fn mbsync_two_way_sync_of_inbox_and_a_folder() {
         renamed.path.display()
     );
 
-    // 3. Flags both ways: \Flagged set locally reaches the server's file (F); \Seen set
-    // over IMAP by another client reaches the local file (S).
+    // 3. Flags both ways: \Flagged set locally reaches the server's file (F), \Seen
+    // cleared locally is cleared there (UID STORE +FLAGS / -FLAGS, RFC 3501 §6.4.6);
+    // \Seen set over IMAP by another client reaches the local file (S), and \Seen
+    // cleared over IMAP on another message is cleared locally.
     set_local_flags(&find(&local_inbox, "Lunch on Thursday?"), "F");
+    let welcome = "Welcome to the team";
+    set_local_flags(&find(&local_archive, welcome), "R");
     let order = "Your order #10442 has shipped";
     let uid = uid_of(&inbox, order);
     let Some(_) = imap_change(&server, "INBOX", &[format!("{uid} +FLAGS (\\Seen)")]) else {
         return;
     };
     assert_eq!(find(&inbox, order).flags, "S");
+    let filed = uid_of(&archive, "filed near");
+    let Some(_) = imap_change(&server, "Archive", &[format!("{filed} -FLAGS (\\Seen)")]) else {
+        return;
+    };
+    assert_eq!(find(&archive, "filed near").flags, "");
     let ran = sync();
+    let commands = mbsync_commands(&ran);
     assert!(
-        mbsync_commands(&ran)
+        commands
             .iter()
-            .any(|c| c.starts_with("UID STORE") && c.contains("\\Flagged")),
-        "{}",
-        ran.stdout
+            .any(|c| c.starts_with("UID STORE") && c.contains("+FLAGS") && c.contains("\\Flagged")),
+        "{commands:#?}"
+    );
+    assert!(
+        commands
+            .iter()
+            .any(|c| c.starts_with("UID STORE") && c.contains("-FLAGS") && c.contains("\\Seen")),
+        "{commands:#?}"
     );
     assert_eq!(find(&inbox, "Lunch on Thursday?").flags, "F");
+    assert_eq!(find(&archive, welcome).flags, "R");
     assert_eq!(find(&local_inbox, order).flags, "S");
+    assert_eq!(find(&local_archive, "filed near").flags, "");
     both_sides_equal("changing flags on both sides");
 
     // 4. Expunge both ways: a message deleted locally is expunged on the server (mbsync
@@ -633,9 +650,9 @@ fn mbsync_two_way_sync_of_inbox_and_a_folder() {
 // ---- offlineimap3 -------------------------------------------------------------------------
 
 /// offlineimap3, two-way: a first sync pulls INBOX and Archive; local changes (a new
-/// message, a flag) reach the server; then changes on the server side (a delivery into
-/// new/ by an MTA, a flag stored over IMAP by another client) reach the local copy; a
-/// last sync with nothing to do changes nothing.
+/// message, a flag, a deletion) reach the server; then changes on the server side (a
+/// delivery into new/ by an MTA, a flag stored and a message expunged over IMAP by
+/// another client) reach the local copy; a last sync with nothing to do changes nothing.
 #[test]
 fn offlineimap_two_way_sync_then_changes_on_the_server() {
     let fixture = Fixture::new(StoreKind::Maildir);
@@ -709,8 +726,9 @@ fn offlineimap_two_way_sync_then_changes_on_the_server() {
     both_sides_equal("the first sync");
 
     // 2. Local changes: a new message is APPENDed (offlineimap takes its UID from
-    // APPENDUID, RFC 4315 §3, and renames the local file with it), and \Flagged set
-    // locally is stored on the server.
+    // APPENDUID, RFC 4315 §3, and renames the local file with it), \Flagged set locally
+    // is stored on the server, and a message deleted locally is expunged there (STORE
+    // \Deleted, EXPUNGE, RFC 3501 §6.4.3).
     let written = message(
         "near@example.org",
         "written offline",
@@ -722,7 +740,18 @@ fn offlineimap_two_way_sync_then_changes_on_the_server() {
         at(1_700_200_000),
     );
     set_local_flags(&find(&local_inbox, "Lunch on Thursday?"), "F");
+    let spreadsheet = "Spreadsheet and logo for the meeting";
+    let spreadsheet_base = find(&inbox, spreadsheet).base();
+    fs::remove_file(find(&local_inbox, spreadsheet).path).unwrap();
     sync();
+    assert!(
+        !has(&inbox, spreadsheet),
+        "{spreadsheet} left on the server"
+    );
+    assert!(
+        !uidlist(&inbox).iter().any(|(_, b)| *b == spreadsheet_base),
+        "the expunged message's record left dovecot-uidlist"
+    );
     let stored = find(&inbox, "written offline");
     assert_eq!(
         lf(&stored.bytes),
@@ -744,22 +773,30 @@ fn offlineimap_two_way_sync_then_changes_on_the_server() {
     both_sides_equal("pushing local changes");
 
     // 3. Changes on the server side: an MTA delivers into new/, another client sets
-    // \Answered over IMAP.
+    // \Answered over IMAP and expunges a message.
     let delivered = message("mta@example.org", "delivered by the MTA", "fresh mail");
     deliver(&inbox, "1800000000.M1P1.mta", &delivered);
     let order = "Your order #10442 has shipped";
     let uid = uid_of(&inbox, order);
-    let Some(_) = imap_change(&server, "INBOX", &[format!("{uid} +FLAGS (\\Answered)")]) else {
+    let dotfiles = "Re: dotfiles (lines that start with a dot)";
+    let gone = uid_of(&inbox, dotfiles);
+    let steps = [
+        format!("{uid} +FLAGS (\\Answered)"),
+        format!("{gone} expunge"),
+    ];
+    let Some(_) = imap_change(&server, "INBOX", &steps) else {
         return;
     };
     assert_eq!(find(&inbox, order).flags, "R");
+    assert!(!has(&inbox, dotfiles));
     sync();
+    assert!(!has(&local_inbox, dotfiles), "{dotfiles} left locally");
     assert_eq!(
         lf(&find(&local_inbox, "delivered by the MTA").bytes),
         delivered
     );
     assert_eq!(find(&local_inbox, order).flags, "R");
-    assert_eq!(folder(&local_inbox).len(), INBOX_MESSAGES + 2);
+    assert_eq!(folder(&local_inbox).len(), INBOX_MESSAGES + 2 - 2);
     both_sides_equal("changes on the server");
 
     // 4. Nothing to do: neither side changes.
