@@ -1091,6 +1091,14 @@ impl Tmux {
             .success()
     }
 
+    /// The client's current debug log (neomutt writes `$debug_file` with a `0` appended
+    /// and rotates older runs to 1, 2, ...).
+    fn client_log(&self) -> String {
+        let mut current = self.log.clone().into_os_string();
+        current.push("0");
+        fs::read_to_string(current).unwrap_or_default()
+    }
+
     /// The screen and the end of the client's debug log.
     fn context(&self) -> String {
         let mut log = String::new();
@@ -1130,8 +1138,9 @@ impl Drop for Tmux {
 /// neomutt, driven through tmux like a person: opens INBOX over IMAP (the index shows
 /// the subjects), reads a message (the pager shows its body), flags it (the server's
 /// file gains F, and S from the reading), deletes another and syncs (its file is gone:
-/// STORE \Deleted and EXPUNGE, RFC 3501 §6.4.6, §6.4.3), changes to Archive (its
-/// subjects), and quits. Every step waits for what the screen shows.
+/// STORE \Deleted and EXPUNGE, RFC 3501 §6.4.6, §6.4.3), shows a message delivered
+/// while it idles (RFC 2177), changes to Archive (its subjects), and quits. Every step
+/// waits for what the screen shows.
 #[test]
 fn neomutt_reads_flags_deletes_and_changes_folder() {
     let fixture = Fixture::new(StoreKind::Maildir);
@@ -1153,7 +1162,8 @@ fn neomutt_reads_flags_deletes_and_changes_folder() {
              set imap_pass=\"{PASSWORD}\"\n\
              set spoolfile=\"+INBOX\"\n\
              set imap_passive\n\
-             unset imap_idle\n\
+             set imap_idle\n\
+             set mail_check=1\n\
              set ssl_starttls=no\n\
              set ssl_force_tls=no\n\
              unset header_cache\n\
@@ -1246,6 +1256,31 @@ fn neomutt_reads_flags_deletes_and_changes_folder() {
     assert_eq!(folder(&inbox).len(), INBOX_MESSAGES - 1);
     assert_eq!(find(&inbox, lunch).flags, "FS");
 
+    // An MTA delivers while neomutt idles on INBOX (RFC 2177): the index shows it.
+    // neomutt's debug log shows the commands it writes (`4> a0012 IDLE`): wait until the
+    // last one is IDLE, so that the delivery arrives while it idles, not at a NOOP.
+    let idle_from = wait_for(
+        "neomutt to idle",
+        || {
+            let log = session.client_log();
+            let last = log.lines().rfind(|l| l.contains("mutt_socket_write_d()"))?;
+            last.ends_with(" IDLE").then_some(log.len())
+        },
+        || session.context(),
+    );
+    let delivery = message("mta@example.org", "delivered while neomutt idles", "hello");
+    deliver(&inbox, "1800000000.M1P1.mta", &delivery);
+    session.wait_screen(
+        "the delivery in the index",
+        &["+INBOX [Msgs:11", "delivered while neomutt idles", lunch],
+        &[order],
+    );
+    let after_idle = session.client_log()[idle_from..].to_owned();
+    assert!(
+        after_idle.contains("Handling EXISTS"),
+        "neomutt heard of the delivery as an EXISTS response\n{after_idle}"
+    );
+
     // Change folder to Archive.
     session.type_text("c");
     session.keys(&["C-u"]);
@@ -1266,5 +1301,6 @@ fn neomutt_reads_flags_deletes_and_changes_folder() {
         || session.context(),
     );
     assert_eq!(summary(&inbox.join(".Archive")), archive_before);
-    assert_eq!(folder(&inbox).len(), INBOX_MESSAGES - 1);
+    assert_eq!(folder(&inbox).len(), INBOX_MESSAGES);
+    assert!(has(&inbox, "delivered while neomutt idles"));
 }
