@@ -186,6 +186,45 @@ fn fetch_100_000_bodies() {
     );
 }
 
+/// BODY[] is the whole message (RFC 3501 §6.4.5): it needs no MIME structure, so a message
+/// of 20,000 parts is sent without being parsed (a parse holds a record per part: megabytes
+/// here).
+fn fetch_whole_multipart_message() {
+    let mut s = logged_in();
+    select(&mut s, 1);
+    let now = pobox::Instant::now();
+    let mut text = String::from("Content-Type: multipart/mixed; boundary=b\n\n");
+    for i in 0..20_000 {
+        text.push_str(&format!("--b\nContent-Type: text/plain\n\npart {i}\n"));
+    }
+    text.push_str("--b--\n");
+    let body = Bytes::from(text);
+    let base = baseline();
+    s.feed(now, b"f FETCH 1 BODY.PEEK[]\r\n");
+    let mut out = 0usize;
+    loop {
+        let mut any = false;
+        while let Some(e) = s.poll_event() {
+            any = true;
+            if let Event::Message(r) = e {
+                let data = MessageData::new(rfc3501_date()).bytes(body.clone());
+                s.answer(r, Ok(data), now).unwrap();
+            }
+        }
+        let n = drain(&mut s);
+        out += n;
+        if !any && n == 0 {
+            break;
+        }
+    }
+    assert!(out > body.len(), "{out}");
+    let peak = peak_above(base);
+    assert!(
+        peak < 256 * 1024,
+        "FETCH BODY[] of a 20,000-part message peaked at {peak} bytes above the start"
+    );
+}
+
 fn select_a_million() {
     let base = baseline();
     let mut s = logged_in();
@@ -252,6 +291,7 @@ fn memory_stays_bounded() {
     for (name, scenario) in [
         ("select", select_a_million as fn()),
         ("fetch", fetch_100_000_bodies),
+        ("whole multipart", fetch_whole_multipart_message),
         ("pipelined", ten_thousand_pipelined_commands),
         ("append", append_one_gib),
     ] {

@@ -491,14 +491,18 @@ impl Session {
                     continue;
                 };
                 let window = partial.map(|(o, l)| (u64::from(o), u64::from(l)));
-                let body = match message() {
-                    // BODY[] is the whole message: no structure needed.
-                    _ if section == Section::full() => WireBody::new(bytes.clone(), window),
-                    Some(message) => match message.section_source(&section) {
-                        Source::Range(range) => WireBody::new(bytes.slice(range), window),
-                        Source::Built(built) => WireBody::new(built, window),
-                    },
-                    None => continue,
+                // BODY[] is the whole message: no structure needed, so the message is not
+                // parsed (the guard must come before `message()` is called).
+                let body = if section == Section::full() {
+                    WireBody::new(bytes.clone(), window)
+                } else {
+                    match message() {
+                        Some(message) => match message.section_source(&section) {
+                            Source::Range(range) => WireBody::new(bytes.slice(range), window),
+                            Source::Built(built) => WireBody::new(built, window),
+                        },
+                        None => continue,
+                    }
                 };
                 let len = bytes::Buf::remaining(&body);
                 let is_body = name == "BODY";
