@@ -1,6 +1,6 @@
 //! Bytes waiting to be written to the client: the one output type of both sessions.
 
-use crate::imap::wire::WireBody;
+use crate::imap::wire::{WireBody, WireForm};
 use crate::imap::{Encoder, Fragment};
 use crate::pop3::multiline::Stuffed;
 use bytes::{Buf, BufMut, Bytes, BytesMut};
@@ -94,18 +94,21 @@ impl Transmit {
         self.queue.push_back(Chunk::Body(body));
     }
 
-    /// Appends IMAP message data in its wire form (CRLF line ends, no NUL) without copying
-    /// it; a body that needs no edit goes out as one slice.
-    pub(crate) fn wire(&mut self, body: WireBody) {
-        if body.remaining() == 0 {
-            return;
+    /// Appends IMAP message data in its wire form (CRLF line ends, no NUL): one buffer
+    /// (the host's bytes, or their converted copy) or, for a large body that needs edits,
+    /// slices between static inserts.
+    pub(crate) fn wire(&mut self, body: WireForm) {
+        match body {
+            WireForm::Whole(bytes) => self.bytes(bytes),
+            WireForm::Sliced(body) => {
+                if body.remaining() == 0 {
+                    return;
+                }
+                self.flush_tail();
+                self.remaining += body.remaining();
+                self.queue.push_back(Chunk::Wire(body));
+            }
         }
-        if body.is_plain() {
-            return self.bytes(body.into_plain());
-        }
-        self.flush_tail();
-        self.remaining += body.remaining();
-        self.queue.push_back(Chunk::Wire(body));
     }
 
     /// Appends bytes by reference (small ones are copied into the line buffer instead).

@@ -996,6 +996,32 @@ fn an_mta_delivery_ticks_changed() {
     assert!(matches!(&inbox.sync().unwrap()[..], [Change::Arrived(m)] if m.uid == 1 && m.recent));
 }
 
+/// Reading messages (opening and closing their files, as a FETCH does by the hundred) is
+/// no change: only the delivery that follows ticks. inotify delivers events in order, so
+/// once the delivery's tick is seen, any tick the reads made would have been seen too.
+#[test]
+fn reading_messages_does_not_tick_changed() {
+    let f = Fixture::new();
+    let root = f.root();
+    for i in 0..5 {
+        mta_deliver(&root, &format!("170000000{i}.M1P9.mta"), ONE);
+    }
+    let inbox = f.account.open("INBOX", OpenMode::ReadWrite).unwrap();
+    let mut rx = inbox.changed();
+    let before = *rx.borrow_and_update();
+    let reader = f.account.open("INBOX", OpenMode::ReadOnly).unwrap();
+    for uid in uids(&*reader) {
+        assert_eq!(reader.read(uid).unwrap(), ONE);
+    }
+    for entry in fs::read_dir(root.join("new")).unwrap() {
+        assert_eq!(fs::read(entry.unwrap().path()).unwrap(), ONE);
+    }
+    mta_deliver(&root, "1700000009.M1P9.mta", ONE);
+    assert!(wait_for_tick(&mut rx), "no tick after a delivery");
+    assert_eq!(*rx.borrow_and_update(), before + 1, "reads ticked");
+    drop(inbox);
+}
+
 /// The polling fallback (no inotify) ticks too; run in a child process, which polls.
 #[test]
 fn the_polling_fallback_ticks_changed() {

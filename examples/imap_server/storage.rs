@@ -46,6 +46,8 @@ pub enum Answer {
     AppendCommit(AppendCommit, Result<Appended, MailboxError>),
     /// Boxed: a message's parsed envelope and structure make this the largest answer.
     Message(MessageRequest, Box<Result<MessageData, MessageError>>),
+    /// Several message reads, in the order they were asked.
+    Messages(Vec<(MessageRequest, Result<MessageData, MessageError>)>),
     Store(StoreRequest, Result<(), MailboxError>),
     Copy(CopyRequest, Result<Copied, MailboxError>),
     Expunge(ExpungeRequest, Result<Vec<u32>, MailboxError>),
@@ -296,6 +298,27 @@ pub fn append_commit(sink: &SharedSink, request: AppendCommit) -> Answer {
 
 /// A message's data for FETCH or SEARCH; marks it `\Seen` when the request says so.
 pub fn message(folder: &SharedFolder, request: MessageRequest) -> Answer {
+    let result = message_data(folder, &request);
+    Answer::Message(request, Box::new(result))
+}
+
+/// Several messages' data, read one after another.
+pub fn messages(folder: &SharedFolder, requests: Vec<MessageRequest>) -> Answer {
+    Answer::Messages(
+        requests
+            .into_iter()
+            .map(|request| {
+                let result = message_data(folder, &request);
+                (request, result)
+            })
+            .collect(),
+    )
+}
+
+fn message_data(
+    folder: &SharedFolder,
+    request: &MessageRequest,
+) -> Result<MessageData, MessageError> {
     let uid = request.uid();
     if request.mark_seen() {
         let mut f = folder.write().unwrap_or_else(|p| p.into_inner());
@@ -304,8 +327,14 @@ pub fn message(folder: &SharedFolder, request: MessageRequest) -> Answer {
         }
     }
     let f = folder.read().unwrap_or_else(|p| p.into_inner());
-    let meta = f.messages().iter().find(|m| m.uid == uid).cloned();
-    let result = match meta {
+    // The view is in UID order.
+    let messages = f.messages();
+    let meta = messages
+        .binary_search_by_key(&uid, |m| m.uid)
+        .ok()
+        .and_then(|i| messages.get(i))
+        .cloned();
+    match meta {
         None => Err(MessageError::Expunged),
         Some(meta) => {
             let data = MessageData::new(date_time(meta.internal_date))
@@ -323,8 +352,7 @@ pub fn message(folder: &SharedFolder, request: MessageRequest) -> Answer {
                 Ok(data)
             }
         }
-    };
-    Answer::Message(request, Box::new(result))
+    }
 }
 
 pub fn store(folder: &SharedFolder, request: StoreRequest) -> Answer {

@@ -1,21 +1,30 @@
-//! Message data as an IMAP literal carries it, without copying (RFC 3501 §4.3, §6.4.5).
+//! Message data as an IMAP literal carries it (RFC 3501 §4.3, §6.4.5).
 //!
 //! Stores keep messages with bare LF line ends and, now and then, with NUL octets; the wire
 //! needs CRLF (RFC 3501 §2.2, and `BODY[]<partial>` counts wire octets) and a `literal` holds
 //! no NUL (`CHAR8 = %x01-ff`, §9). [`WireBody`] serves a window of that wire form as a
-//! [`bytes::Buf`] whose chunks are slices of the original `Bytes` and static inserts: a CR
-//! before each bare LF, and 0x80 in place of each NUL (as Dovecot sends them). Its length is
-//! counted up front in 64-octet blocks, so the literal can be announced before a byte goes
-//! out. Memory is bounded for any message: edit points are found a window at a time.
+//! [`bytes::Buf`]: a CR before each bare LF, and 0x80 in place of each NUL (as Dovecot sends
+//! them). Its length is counted up front (one `memchr2` pass), so the literal can be
+//! announced before a byte goes out.
+//!
+//! Three forms, by cost:
+//! - a window that needs no edit is the host's `Bytes`, sliced, never copied;
+//! - one that needs edits and is at most [`CONVERT_MAX`] wire octets is converted into one
+//!   buffer in a single pass ([`WireBody::into_converted`]): a 20 KB message of 70-octet
+//!   lines would otherwise go out as some 600 slices, whose bookkeeping cost ten times the
+//!   copy;
+//! - a larger one is served as slices of the message between static inserts, with edit
+//!   points found a window at a time, so memory stays bounded for any message.
 
 use std::io::IoSlice;
 
-use bytes::{Buf, Bytes};
-
-use crate::lf::{BLOCK, block_edits};
+use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 /// How many edit points are looked for at once.
 const EDIT_WINDOW: usize = 512;
+
+/// Bodies needing edits up to this many wire octets are converted into one buffer.
+pub(crate) const CONVERT_MAX: usize = 256 * 1024;
 
 /// What a NUL octet is sent as (RFC 3501 §9: a literal is `*CHAR8`, which excludes NUL).
 const NUL_REPLACEMENT: &[u8] = b"\x80";
@@ -34,68 +43,145 @@ pub(crate) struct WireBody {
     /// Sent after `bytes[..end]`: `"\r"` when the window ends between an inserted CR and its
     /// LF.
     tail: &'static [u8],
+    /// The window needs no edit (no bare LF, no NUL, no cut insert).
+    plain: bool,
     /// The next edit points (raw offsets of bare LFs and NULs), ascending.
     window: Vec<usize>,
     next_edit: usize,
     /// Raw offset up to which edit points have been found.
     scanned: usize,
-    /// The window holds a NUL: scan every block, not only those with bare LFs.
-    nul: bool,
-    /// Bare LFs in the window that no scan has found yet (scanning stops at zero when there
-    /// is no NUL).
-    unfound: usize,
     insert_sent: usize,
     head_sent: usize,
     tail_sent: usize,
     remaining: usize,
 }
 
-/// Bare LFs in `body[from..to]`; an LF at offset 0 is bare.
-fn bare_lfs(body: &[u8], from: usize, to: usize) -> usize {
-    let body = body.get(..to).unwrap_or(body);
-    (from..body.len())
-        .step_by(BLOCK)
-        .map(|start| block_edits(body, start).0 as usize)
-        .sum()
+/// What an octet of a message needs on the wire.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Edit {
+    /// A bare LF: CR LF.
+    BareLf,
+    /// A NUL: 0x80.
+    Nul,
+}
+
+/// The edit the octet at `at` needs, if any (an LF at offset 0 is bare).
+#[inline]
+fn edit_at(body: &[u8], at: usize) -> Option<Edit> {
+    match body.get(at) {
+        Some(0) => Some(Edit::Nul),
+        Some(b'\n') if at == 0 || body.get(at - 1) != Some(&b'\r') => Some(Edit::BareLf),
+        _ => None,
+    }
+}
+
+/// The edit points of `body[from..to]`, ascending: one `memchr2` pass, so the cost is in
+/// the line ends, not in the octets.
+fn edits(body: &[u8], from: usize, to: usize) -> impl Iterator<Item = (usize, Edit)> + '_ {
+    let window = body.get(from..to).unwrap_or_default();
+    memchr::memchr2_iter(b'\n', 0, window).filter_map(move |i| {
+        let at = from + i;
+        edit_at(body, at).map(|e| (at, e))
+    })
+}
+
+/// Bare LFs in `body[from..to]`, and whether it holds a NUL.
+fn count_edits(body: &[u8], from: usize, to: usize) -> (usize, bool) {
+    edits(body, from, to).fold((0, false), |(lfs, nul), (_, e)| match e {
+        Edit::BareLf => (lfs + 1, nul),
+        Edit::Nul => (lfs, true),
+    })
 }
 
 /// The length of `bytes` in wire form (RFC 3501 §6.4.5 RFC822.SIZE: each bare LF counted as
 /// CRLF), counted without a copy.
 pub(crate) fn wire_len(bytes: &[u8]) -> u64 {
-    (bytes.len() + bare_lfs(bytes, 0, bytes.len())) as u64
-}
-
-/// True when the LF at `at` has no CR before it.
-#[inline]
-fn is_bare_lf(body: &[u8], at: usize) -> bool {
-    body.get(at) == Some(&b'\n') && (at == 0 || body.get(at - 1) != Some(&b'\r'))
+    (bytes.len() + count_edits(bytes, 0, bytes.len()).0) as u64
 }
 
 /// The raw offset whose wire offset is `target`, walking from raw `raw` at wire `wire`:
 /// `(offset, true)` when `target` falls between the CR inserted before the bare LF at
 /// `offset` and that LF.
 fn raw_at(body: &[u8], mut raw: usize, mut wire: u64, target: u64) -> (usize, bool) {
-    // Whole blocks first, then octet by octet.
-    while raw + BLOCK <= body.len() {
-        let size = (BLOCK + block_edits(body, raw).0 as usize) as u64;
-        if wire + size > target {
+    for (at, edit) in edits(body, raw, body.len()) {
+        if edit != Edit::BareLf {
+            continue; // a NUL's replacement is one octet, as the NUL
+        }
+        // The octets before the LF map one to one.
+        let run = (at - raw) as u64;
+        if wire + run >= target {
             break;
         }
-        raw += BLOCK;
-        wire += size;
-    }
-    while raw < body.len() && wire < target {
-        if is_bare_lf(body, raw) {
-            if wire + 1 == target {
-                return (raw, true);
-            }
-            wire += 2;
-        } else {
-            wire += 1;
+        wire += run;
+        // The bare LF: CR at `wire`, LF at `wire + 1`.
+        if wire + 1 == target {
+            return (at, true);
         }
-        raw += 1;
+        wire += 2;
+        raw = at + 1;
     }
-    (raw, false)
+    let step = usize::try_from(target.saturating_sub(wire)).unwrap_or(usize::MAX);
+    (raw.saturating_add(step).min(body.len()), false)
+}
+
+/// Appends the wire form of `body[from..to]` to `out`.
+fn put_wire(body: &[u8], from: usize, to: usize, out: &mut BytesMut) {
+    let mut run = from;
+    for (at, edit) in edits(body, from, to) {
+        out.put_slice(body.get(run..at).unwrap_or_default());
+        out.put_slice(match edit {
+            Edit::BareLf => b"\r\n",
+            Edit::Nul => NUL_REPLACEMENT,
+        });
+        run = at + 1;
+    }
+    out.put_slice(body.get(run..to).unwrap_or_default());
+}
+
+/// Message data in wire form, ready for the output: whole (the host's bytes when they need
+/// no edit, else converted in one pass) or, past [`CONVERT_MAX`], sliced.
+pub(crate) enum WireForm {
+    /// One buffer: a slice of the host's bytes, or their converted copy.
+    Whole(Bytes),
+    /// Slices of the host's bytes between static inserts.
+    Sliced(WireBody),
+}
+
+impl WireForm {
+    /// The wire form of `bytes`, cut to `partial` as [`WireBody::new`] cuts it.
+    pub(crate) fn new(bytes: Bytes, partial: Option<(u64, u64)>) -> WireForm {
+        let len = bytes.len();
+        if partial.is_none() {
+            // One pass when no window is cut: up to the first edit to learn that there
+            // is one, then converting, which finds the same edits again in cache.
+            let first_edit = edits(&bytes, 0, len).next();
+            match first_edit {
+                None => return WireForm::Whole(bytes),
+                Some(_) if len <= CONVERT_MAX => {
+                    let mut out = BytesMut::with_capacity(len + len / 16 + 8);
+                    put_wire(&bytes, 0, len, &mut out);
+                    return WireForm::Whole(out.freeze());
+                }
+                Some(_) => {}
+            }
+        }
+        let body = WireBody::new(bytes, partial);
+        if body.is_plain() {
+            WireForm::Whole(body.into_plain())
+        } else if body.remaining() <= CONVERT_MAX {
+            WireForm::Whole(body.into_converted())
+        } else {
+            WireForm::Sliced(body)
+        }
+    }
+
+    /// Its length in octets: the literal's announced size.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            WireForm::Whole(b) => b.len(),
+            WireForm::Sliced(w) => w.remaining(),
+        }
+    }
 }
 
 impl std::fmt::Debug for WireBody {
@@ -116,7 +202,7 @@ impl WireBody {
         let (pos, head, end, tail) = match partial {
             None => (0, &b""[..], len, &b""[..]),
             Some((origin, length)) => {
-                let wire_len = (len + bare_lfs(&bytes, 0, len)) as u64;
+                let wire_len = wire_len(&bytes);
                 let first = origin.min(wire_len);
                 let last = origin.saturating_add(length).min(wire_len);
                 let (start, mid_start) = raw_at(&bytes, 0, 0, first);
@@ -131,11 +217,10 @@ impl WireBody {
                 (pos, head, end, tail)
             }
         };
-        let window_bytes = bytes.get(pos..end).unwrap_or_default();
-        let nul = memchr::memchr(0, window_bytes).is_some();
-        let unfound = bare_lfs(&bytes, pos, end);
+        let (bare, nul) = count_edits(&bytes, pos, end);
         let mut body = WireBody {
-            remaining: head.len() + (end - pos) + unfound + tail.len(),
+            remaining: head.len() + (end - pos) + bare + tail.len(),
+            plain: bare == 0 && !nul && head.is_empty() && tail.is_empty(),
             bytes,
             pos,
             end,
@@ -144,29 +229,37 @@ impl WireBody {
             window: Vec::new(),
             next_edit: 0,
             scanned: pos,
-            nul,
-            unfound,
             insert_sent: 0,
             head_sent: 0,
             tail_sent: 0,
         };
-        body.refill();
+        if body.plain {
+            body.scanned = end;
+        } else {
+            body.refill();
+        }
         body
     }
 
     /// `true` when the wire form is the raw window itself (no bare LF, no NUL, no cut
     /// insert): it can then go out as one plain slice.
     pub(crate) fn is_plain(&self) -> bool {
-        !self.nul
-            && self.unfound == 0
-            && self.window.is_empty()
-            && self.head.is_empty()
-            && self.tail.is_empty()
+        self.plain
     }
 
     /// The raw window, for [`is_plain`](Self::is_plain) bodies.
     pub(crate) fn into_plain(self) -> Bytes {
         self.bytes.slice(self.pos..self.end)
+    }
+
+    /// The whole (unsent) wire form in one buffer, converted in one pass: for bodies of
+    /// up to [`CONVERT_MAX`] octets that need edits.
+    pub(crate) fn into_converted(self) -> Bytes {
+        let mut out = BytesMut::with_capacity(self.remaining);
+        out.put_slice(self.head.get(self.head_sent..).unwrap_or_default());
+        put_wire(&self.bytes, self.pos, self.end, &mut out);
+        out.put_slice(self.tail.get(self.tail_sent..).unwrap_or_default());
+        out.freeze()
     }
 
     /// Takes the next chunk as an owned `Bytes`: a slice of the message or a static insert.
@@ -208,31 +301,15 @@ impl WireBody {
         }
         self.window.clear();
         self.next_edit = 0;
-        if !self.nul && self.unfound == 0 {
-            self.scanned = self.end;
-            return;
-        }
-        let body = self.bytes.get(..self.end).unwrap_or_default();
-        while self.scanned < body.len() && self.window.len() < EDIT_WINDOW {
-            let start = self.scanned;
-            let stop = body.len().min(start + BLOCK);
-            self.scanned = stop;
-            if !self.nul && block_edits(body, start).0 == 0 {
-                continue;
-            }
-            let block = body.get(start..stop).unwrap_or_default();
-            for at in memchr::memchr2_iter(b'\n', 0, block).map(|i| i + start) {
-                if body.get(at) == Some(&0) {
-                    self.window.push(at);
-                } else if is_bare_lf(body, at) {
-                    self.window.push(at);
-                    self.unfound = self.unfound.saturating_sub(1);
-                }
-            }
-            if !self.nul && self.unfound == 0 {
-                self.scanned = body.len();
+        let mut scanned = self.end;
+        for (at, _) in edits(&self.bytes, self.scanned, self.end) {
+            self.window.push(at);
+            if self.window.len() == EDIT_WINDOW {
+                scanned = at + 1;
+                break;
             }
         }
+        self.scanned = scanned;
     }
 
     #[inline]
@@ -424,12 +501,39 @@ mod tests {
                 let body = WireBody::new(bytes.clone(), Some((origin, length)));
                 assert_eq!(body.remaining(), expected.len(), "<{origin}.{length}>");
                 assert_eq!(vectored(&body), expected, "<{origin}.{length}> vectored");
+                let converted = body.clone().into_converted();
+                assert_eq!(&converted[..], expected, "<{origin}.{length}> converted");
                 for piece in [1, 3, usize::MAX] {
                     let got = drain(body.clone(), piece);
                     assert_eq!(got, expected, "<{origin}.{length}> in pieces of {piece}");
                 }
             }
         }
+    }
+
+    /// The three forms: CRLF data is the host's buffer itself, small LF data one converted
+    /// buffer, large LF data slices (memory bounded by the edit window, not the message).
+    #[test]
+    fn wire_forms_by_size_and_content() {
+        let crlf = Bytes::from_static(b"Subject: a\r\n\r\nbody\r\n");
+        match WireForm::new(crlf.clone(), None) {
+            WireForm::Whole(b) => assert_eq!(b.as_ptr(), crlf.as_ptr(), "not copied"),
+            WireForm::Sliced(_) => panic!("CRLF data sliced"),
+        }
+        let lf = Bytes::from_static(b"Subject: a\n\nbo\0dy\n");
+        match WireForm::new(lf.clone(), None) {
+            WireForm::Whole(b) => assert_eq!(&b[..], &reference(&lf)[..]),
+            WireForm::Sliced(_) => panic!("small LF data sliced"),
+        }
+        let big = Bytes::from(b"a line\n".repeat(CONVERT_MAX / 4));
+        let form = WireForm::new(big.clone(), None);
+        assert_eq!(form.len(), reference(&big).len());
+        match form {
+            WireForm::Sliced(body) => assert_eq!(drain(body, usize::MAX), reference(&big)),
+            WireForm::Whole(_) => panic!("large LF data converted whole"),
+        }
+        let window = WireForm::new(lf.clone(), Some((3, 12)));
+        assert_eq!(window.len(), 12);
     }
 
     #[test]
@@ -450,7 +554,7 @@ mod tests {
             body.advance(n);
         }
         assert_eq!(out, reference(&raw));
-        assert!(body.window.capacity() <= EDIT_WINDOW + BLOCK);
+        assert!(body.window.capacity() <= 2 * EDIT_WINDOW);
     }
 }
 

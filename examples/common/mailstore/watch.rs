@@ -1,11 +1,14 @@
 //! Change notification: one ticker per open folder per process, fed by the store's own
 //! operations, by file notifications, and by polling where notifications are missing.
 //!
-//! * One inotify instance for the whole process (the `notify` crate's watcher, one file
-//!   descriptor and one thread), with a watch on `new/` and `cur/` of each folder that
-//!   some session has open. A delivery (`rename` into `new/`), a flag change or an
-//!   expunge by another program is an event there. 1,000 idle sessions on one folder
-//!   share one ticker and two watches; sessions hold only a `watch::Receiver`.
+//! * One inotify instance for the whole process (one file descriptor and one thread), with
+//!   a watch on `new/` and `cur/` of each folder that some session has open. A delivery
+//!   (`rename` into `new/`), a flag change (a rename in `cur/`) or an expunge (an unlink)
+//!   by another program is an event there. 1,000 idle sessions on one folder share one
+//!   ticker and two watches; sessions hold only a `watch::Receiver`.
+//! * Only the events that change a directory's entries are asked for (create, delete,
+//!   rename, a file closed after writing): not opens and reads, which a FETCH makes by the
+//!   hundred and which would wake every session of the folder to sync for nothing.
 //! * Where a folder cannot be watched (no inotify, the watch limit reached, a file
 //!   system without events), a polling thread (one per process, started when first
 //!   needed) compares the directories' stamps every [`POLL_INTERVAL`] and ticks on a
@@ -18,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
-use notify::Watcher;
+use inotify::{EventMask, Inotify, WatchDescriptor, WatchMask, Watches};
 use tokio::sync::watch;
 
 use super::uidlist::FileStamp;
@@ -57,7 +60,27 @@ impl Default for Ticker {
     }
 }
 
-type DirMap = Arc<Mutex<HashMap<PathBuf, Weak<Ticker>>>>;
+/// Watched directory → its folder's ticker, and the watch descriptor → directory map the
+/// reader thread looks events up in.
+#[derive(Default)]
+struct Dirs {
+    tickers: HashMap<PathBuf, (WatchDescriptor, Weak<Ticker>)>,
+    by_wd: HashMap<WatchDescriptor, PathBuf>,
+}
+
+type DirMap = Arc<Mutex<Dirs>>;
+
+/// The events that change a directory's entries (see the module docs).
+fn watch_mask() -> WatchMask {
+    WatchMask::CREATE
+        | WatchMask::DELETE
+        | WatchMask::MOVED_FROM
+        | WatchMask::MOVED_TO
+        | WatchMask::CLOSE_WRITE
+        | WatchMask::DELETE_SELF
+        | WatchMask::MOVE_SELF
+        | WatchMask::ONLYDIR
+}
 
 struct Polled {
     dirs: Vec<PathBuf>,
@@ -66,10 +89,11 @@ struct Polled {
 }
 
 struct Registry {
-    /// Watched directory → its folder's ticker; shared with the watcher's callback.
+    /// Watched directories and their tickers; shared with the reader thread.
     dirs: DirMap,
-    /// The inotify watcher, `None` when it could not be made (or polling is forced).
-    watcher: Mutex<Option<notify::RecommendedWatcher>>,
+    /// The inotify instance's watch list, `None` when there is no inotify (or polling is
+    /// forced).
+    watcher: Mutex<Option<Watches>>,
     /// Folders the poller looks at.
     polled: Arc<Mutex<Vec<Polled>>>,
     poller: OnceLock<()>,
@@ -86,29 +110,13 @@ pub fn use_polling_only() -> bool {
 
 fn registry() -> &'static Registry {
     REGISTRY.get_or_init(|| {
-        let dirs: DirMap = Arc::new(Mutex::new(HashMap::new()));
+        let dirs: DirMap = Arc::new(Mutex::new(Dirs::default()));
         let for_callback = Arc::clone(&dirs);
         let polling_only = *POLLING_ONLY.get_or_init(|| false);
         let watcher = if polling_only {
             None
         } else {
-            notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-                let Ok(event) = event else { return };
-                let map = lock(&for_callback);
-                for path in &event.paths {
-                    // An entry in a watched directory, or the directory itself (deleted).
-                    let ticker = path
-                        .parent()
-                        .and_then(|dir| map.get(dir))
-                        .or_else(|| map.get(path.as_path()))
-                        .and_then(Weak::upgrade);
-                    if let Some(ticker) = ticker {
-                        ticker.tick();
-                    }
-                }
-            })
-            .map_err(|e| tracing::warn!(error = %e, "no file notifications: polling folders"))
-            .ok()
+            start_reader(for_callback)
         };
         Registry {
             dirs,
@@ -117,6 +125,61 @@ fn registry() -> &'static Registry {
             poller: OnceLock::new(),
         }
     })
+}
+
+/// Starts the thread that reads inotify events and ticks the folders they concern; the
+/// watch list, or `None` (with a warning) when inotify is not available.
+fn start_reader(dirs: DirMap) -> Option<Watches> {
+    let mut inotify = match Inotify::init() {
+        Ok(i) => i,
+        Err(e) => {
+            tracing::warn!(error = %e, "no file notifications: polling folders");
+            return None;
+        }
+    };
+    let watches = inotify.watches();
+    let spawned = std::thread::Builder::new()
+        .name("pobox-inotify".into())
+        .spawn(move || {
+            let mut buffer = [0u8; 4096];
+            loop {
+                let events = match inotify.read_events_blocking(&mut buffer) {
+                    Ok(events) => events,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        tracing::error!(error = %e, "reading file notifications failed");
+                        return;
+                    }
+                };
+                let map = lock(&dirs);
+                for event in events {
+                    if event.mask.contains(EventMask::Q_OVERFLOW) {
+                        // Events were lost: every folder may have changed.
+                        for (_, ticker) in map.tickers.values() {
+                            if let Some(t) = ticker.upgrade() {
+                                t.tick();
+                            }
+                        }
+                        continue;
+                    }
+                    let ticker = map
+                        .by_wd
+                        .get(&event.wd)
+                        .and_then(|dir| map.tickers.get(dir))
+                        .and_then(|(_, t)| t.upgrade());
+                    if let Some(ticker) = ticker {
+                        ticker.tick();
+                    }
+                }
+            }
+        });
+    match spawned {
+        Ok(_) => Some(watches),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot start the inotify thread: polling folders");
+            None
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -136,28 +199,27 @@ pub fn watch(dirs: &[PathBuf], ticker: &Arc<Ticker>) -> Watch {
     let mut unwatched = Vec::new();
     {
         let mut watcher = lock(&reg.watcher);
+        let mut map = lock(&reg.dirs);
         for dir in dirs {
-            let ok = match watcher.as_mut() {
-                Some(w) => match w.watch(dir, notify::RecursiveMode::NonRecursive) {
-                    Ok(()) => true,
+            let added = match watcher.as_mut() {
+                Some(w) => match w.add(dir, watch_mask()) {
+                    Ok(wd) => Some(wd),
                     Err(e) => {
                         tracing::warn!(dir = %dir.display(), error = %e, "cannot watch: polling it");
-                        false
+                        None
                     }
                 },
-                None => false,
+                None => None,
             };
-            if ok {
-                watched.push(dir.clone());
-            } else {
-                unwatched.push(dir.clone());
+            match added {
+                Some(wd) => {
+                    map.by_wd.insert(wd.clone(), dir.clone());
+                    map.tickers
+                        .insert(dir.clone(), (wd, Arc::downgrade(ticker)));
+                    watched.push(dir.clone());
+                }
+                None => unwatched.push(dir.clone()),
             }
-        }
-    }
-    {
-        let mut map = lock(&reg.dirs);
-        for dir in &watched {
-            map.insert(dir.clone(), Arc::downgrade(ticker));
         }
     }
     if !unwatched.is_empty() {
@@ -203,16 +265,15 @@ fn start_poller(reg: &'static Registry) {
 impl Drop for Watch {
     fn drop(&mut self) {
         let Some(reg) = REGISTRY.get() else { return };
-        {
-            let mut map = lock(&reg.dirs);
-            for dir in &self.watched {
-                map.remove(dir);
-            }
-        }
         let mut watcher = lock(&reg.watcher);
-        if let Some(w) = watcher.as_mut() {
-            for dir in &self.watched {
-                let _ = w.unwatch(dir);
+        let mut map = lock(&reg.dirs);
+        for dir in &self.watched {
+            if let Some((wd, _)) = map.tickers.remove(dir) {
+                map.by_wd.remove(&wd);
+                if let Some(w) = watcher.as_mut() {
+                    // Fails when the directory is gone (the watch went with it).
+                    let _ = w.remove(wd);
+                }
             }
         }
     }
@@ -222,5 +283,5 @@ impl Drop for Watch {
 pub fn is_watched(dir: &Path) -> bool {
     REGISTRY
         .get()
-        .is_some_and(|reg| lock(&reg.dirs).contains_key(dir))
+        .is_some_and(|reg| lock(&reg.dirs).tickers.contains_key(dir))
 }

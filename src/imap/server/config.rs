@@ -219,6 +219,7 @@ impl Config {
 
     /// Messages asked of the host ahead of the output during a FETCH or SEARCH that needs
     /// their data (default 32, 1 to 1,024). Memory: up to this many messages held at once.
+    /// Requests go out in batches: the window is refilled once half of it is answered.
     pub fn fetch_window(&mut self, messages: usize) -> &mut Self {
         self.fetch_window = messages.clamp(1, 1024);
         self

@@ -6,8 +6,9 @@
 //! [`MessageRequest`], keeping up to [`Config::fetch_window`](super::Config::fetch_window)
 //! requests out and producing no more while the output is over its limit, so a FETCH of a
 //! whole mailbox runs in bounded memory. Answers may come in any order; responses go out
-//! in sequence order. Body sections are slices of the host's `Bytes` in their wire form
-//! ([`WireBody`]), never copied.
+//! in sequence order. Body sections go out in their wire form ([`WireForm`]): slices of the
+//! host's `Bytes` when they need no edit, else converted in one pass (bounded in size; past
+//! that, slices between static inserts).
 
 use std::cell::OnceCell;
 use std::collections::VecDeque;
@@ -15,7 +16,7 @@ use std::num::NonZeroU32;
 
 use crate::Instant;
 use crate::answer::{AnswerError, RequestId, UsageError};
-use crate::imap::wire::WireBody;
+use crate::imap::wire::WireForm;
 use crate::imap::{
     BodyStructure, Code, FetchAttribute, FetchItems, Flag, MessageDataItem, Section, SectionText,
     SequenceSet, Tag,
@@ -279,7 +280,10 @@ impl Session {
                 progressed = true;
             }
         }
-        while !self.output_full() && job.slots.len() < self.config.fetch_window {
+        // The window is refilled once half of it is free, so the host gets its requests
+        // in batches it can serve together (one trip to its storage for several).
+        let refill = job.slots.len() <= self.config.fetch_window / 2;
+        while refill && !self.output_full() && job.slots.len() < self.config.fetch_window {
             let Some(seq) = job.cursor.next() else {
                 break;
             };
@@ -494,17 +498,17 @@ impl Session {
                 // BODY[] is the whole message: no structure needed, so the message is not
                 // parsed (the guard must come before `message()` is called).
                 let body = if section == Section::full() {
-                    WireBody::new(bytes.clone(), window)
+                    WireForm::new(bytes.clone(), window)
                 } else {
                     match message() {
                         Some(message) => match message.section_source(&section) {
-                            Source::Range(range) => WireBody::new(bytes.slice(range), window),
-                            Source::Built(built) => WireBody::new(built, window),
+                            Source::Range(range) => WireForm::new(bytes.slice(range), window),
+                            Source::Built(built) => WireForm::new(built, window),
                         },
                         None => continue,
                     }
                 };
-                let len = bytes::Buf::remaining(&body);
+                let len = body.len();
                 let is_body = name == "BODY";
                 self.transmit.encode(|e| {
                     e.raw(name.as_bytes());

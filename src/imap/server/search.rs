@@ -372,7 +372,9 @@ impl Session {
             progressed = true;
             self.judge_answered(&mut job, slot);
         }
-        while job.slots.len() < self.config.fetch_window {
+        // Refilled once half the window is answered, as FETCH does (batches for the host).
+        let refill = job.slots.len() <= self.config.fetch_window / 2;
+        while refill && job.slots.len() < self.config.fetch_window {
             let Some(seq) = job.cursor.next() else {
                 break;
             };
