@@ -996,6 +996,25 @@ fn an_mta_delivery_ticks_changed() {
     assert!(matches!(&inbox.sync().unwrap()[..], [Change::Arrived(m)] if m.uid == 1 && m.recent));
 }
 
+/// A message is read whole whatever its name says its size is (`,S=` too small, too
+/// large, or absent): the name only saves system calls.
+#[test]
+fn reads_are_whole_whatever_the_name_says() {
+    let f = Fixture::new();
+    let root = f.root();
+    mta_deliver(&root, "1700000001.M1P9.mta,S=3", ONE);
+    mta_deliver(&root, "1700000002.M1P9.mta,S=99999", ONE);
+    mta_deliver(&root, "1700000003.M1P9.mta", ONE);
+    let name = format!("1700000004.M1P9.mta,S={}", ONE.len());
+    mta_deliver(&root, &name, ONE);
+    let inbox = f.account.open("INBOX", OpenMode::ReadOnly).unwrap();
+    let all = uids(&*inbox);
+    assert_eq!(all.len(), 4);
+    for uid in all {
+        assert_eq!(inbox.read(uid).unwrap(), ONE, "uid {uid}");
+    }
+}
+
 /// Reading messages (opening and closing their files, as a FETCH does by the hundred) is
 /// no change: only the delivery that follows ticks. inotify delivers events in order, so
 /// once the delivery's tick is seen, any tick the reads made would have been seen too.

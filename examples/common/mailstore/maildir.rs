@@ -1278,6 +1278,33 @@ fn scan_dirs(dir: &Path) -> Result<Scan, StoreError> {
     Ok(out)
 }
 
+/// A message file's contents. With its size from the name (`,S=`), one `read` of one octet
+/// more than that: getting exactly the size back is the end of the file, so neither the
+/// `stat` nor the read that sees the end (which `fs::read` makes) is needed. Anything else
+/// (no size, a wrong one, a short read) falls back to reading to the end.
+fn read_message_file(path: &Path, size: Option<u64>) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut file = fs::File::open(path)?;
+    let Some(size) = size.and_then(|s| usize::try_from(s).ok()) else {
+        let mut data = Vec::new();
+        file.read_to_end(&mut data)?;
+        return Ok(data);
+    };
+    let mut data = vec![0u8; size.saturating_add(1)];
+    let n = loop {
+        match file.read(&mut data) {
+            Ok(n) => break n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    };
+    data.truncate(n);
+    if n != size {
+        file.read_to_end(&mut data)?;
+    }
+    Ok(data)
+}
+
 /// `,<key>=<n>` in a file name's base (Dovecot's `maildir_filename_get_size`).
 fn name_size(name: &str, key: u8) -> Option<u64> {
     let base = name.split(':').next().unwrap_or(name);
@@ -1671,19 +1698,22 @@ impl Folder for MaildirFolder {
 
     fn read(&self, uid: u32) -> Result<Bytes, StoreError> {
         for attempt in 0..2 {
-            let path = {
+            let (path, size) = {
                 let mut st = self.shared.state();
                 if attempt > 0 {
                     st.dirty = true;
                     self.shared.refresh(&mut st)?;
                 }
                 match st.messages.binary_search_by_key(&uid, |e| e.uid) {
-                    Ok(i) => st.messages[i].path(&self.shared.dir),
+                    Ok(i) => (
+                        st.messages[i].path(&self.shared.dir),
+                        name_size(&st.messages[i].name, b'S'),
+                    ),
                     Err(_) if attempt == 0 => continue,
                     Err(_) => return Err(StoreError::Gone { uid }),
                 }
             };
-            match fs::read(&path) {
+            match read_message_file(&path, size) {
                 Ok(data) => return Ok(Bytes::from(data)),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(StoreError::io(&path, e)),
