@@ -996,6 +996,34 @@ fn an_mta_delivery_ticks_changed() {
     assert!(matches!(&inbox.sync().unwrap()[..], [Change::Arrived(m)] if m.uid == 1 && m.recent));
 }
 
+/// Sessions for which no message is `\Recent` share one listing of the folder (memory per
+/// idle session does not grow with the mailbox), also after a sync; a session that got
+/// `\Recent` (RFC 3501 §2.3.2) keeps its own, with the flag.
+#[test]
+fn sessions_without_recent_share_one_listing() {
+    let f = Fixture::new();
+    let root = f.root();
+    for i in 0..3 {
+        mta_deliver(&root, &format!("170000000{i}.M1P9.mta"), ONE);
+    }
+    let first = f.account.open("INBOX", OpenMode::ReadWrite).unwrap();
+    assert!(first.messages().iter().all(|m| m.recent));
+    let a = f.account.open("INBOX", OpenMode::ReadWrite).unwrap();
+    let mut b = f.account.open("INBOX", OpenMode::ReadOnly).unwrap();
+    assert!(a.messages().iter().all(|m| !m.recent));
+    assert_eq!(a.messages().as_ptr(), b.messages().as_ptr(), "not shared");
+    assert_ne!(first.messages().as_ptr(), a.messages().as_ptr());
+    // Another session changes a flag: after syncing, the two share again, flag included.
+    let mut a = a;
+    a.store(&[1], FlagOp::Add, &[Flag::Flagged]).unwrap();
+    assert!(a.messages()[0].flags.contains(&Flag::Flagged));
+    assert!(matches!(&b.sync().unwrap()[..], [Change::Flags(1, _)]));
+    assert!(a.sync().unwrap().is_empty());
+    assert_eq!(a.messages().as_ptr(), b.messages().as_ptr(), "not shared after sync");
+    assert!(b.messages()[0].flags.contains(&Flag::Flagged));
+    drop(first);
+}
+
 /// A message is read whole whatever its name says its size is (`,S=` too small, too
 /// large, or absent): the name only saves system calls.
 #[test]

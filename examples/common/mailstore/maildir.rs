@@ -644,17 +644,17 @@ impl Account for MaildirAccount {
             OpenMode::ReadOnly => HashSet::new(),
             OpenMode::ReadWrite | OpenMode::Pop3 => shared.take_new(&mut st)?,
         };
-        let keywords = st.keywords.clone();
-        let messages = st
-            .messages
-            .iter()
-            .map(|e| {
-                e.meta(
-                    &keywords,
-                    mode == OpenMode::ReadWrite && recent.contains(&e.uid),
-                )
-            })
-            .collect();
+        let messages = if mode == OpenMode::ReadWrite && !recent.is_empty() {
+            let keywords = st.keywords.clone();
+            Arc::new(
+                st.messages
+                    .iter()
+                    .map(|e| e.meta(&keywords, recent.contains(&e.uid)))
+                    .collect(),
+            )
+        } else {
+            st.shared_metas()
+        };
         let folder = MaildirFolder {
             account: self.clone(),
             shared: Arc::clone(&shared),
@@ -864,6 +864,30 @@ struct State {
     in_new: usize,
     /// The folder directory is gone (deleted or renamed).
     gone: bool,
+    /// The listing sessions get for `generation` when none of its messages is `\Recent`
+    /// for them: one list shared by all such sessions (see [`State::shared_metas`]).
+    metas: Option<(u64, Arc<Vec<MessageMeta>>)>,
+}
+
+impl State {
+    /// The listing of this generation without `\Recent`, built once and shared: 1,000
+    /// sessions on one folder hold one list, not 1,000 copies (each message's flags and
+    /// POP3 id cost some 200 octets per session otherwise).
+    fn shared_metas(&mut self) -> Arc<Vec<MessageMeta>> {
+        if let Some((generation, metas)) = &self.metas {
+            if *generation == self.generation {
+                return Arc::clone(metas);
+            }
+        }
+        let metas: Arc<Vec<MessageMeta>> = Arc::new(
+            self.messages
+                .iter()
+                .map(|e| e.meta(&self.keywords, false))
+                .collect(),
+        );
+        self.metas = Some((self.generation, Arc::clone(&metas)));
+        metas
+    }
 }
 
 /// One folder's shared state in this process (see the module docs).
@@ -1666,7 +1690,10 @@ struct MaildirFolder {
     generation: u64,
     uid_validity: u32,
     uid_next: u32,
-    messages: Vec<MessageMeta>,
+    /// The listing as this session knows it: the folder's shared list while no message is
+    /// `\Recent` for this session, a copy of its own otherwise (and copied on write when
+    /// this session changes flags or expunges).
+    messages: Arc<Vec<MessageMeta>>,
     invalidated: bool,
     /// The POP3 session lock (`flock` until dropped).
     _pop3_lock: Option<File>,
@@ -1792,7 +1819,9 @@ impl Folder for MaildirFolder {
         // This session's own view has its own change; sync() reports only others'.
         for (uid, info) in changed {
             if let Some(i) = self.position(uid) {
-                self.messages[i].flags = info.to_flags(&keywords);
+                if let Some(m) = Arc::make_mut(&mut self.messages).get_mut(i) {
+                    m.flags = info.to_flags(&keywords);
+                }
             }
         }
         Ok(())
@@ -1808,7 +1837,7 @@ impl Folder for MaildirFolder {
         let copied = copy_between(&self.shared, uids, &dest)?;
         let removed = remove_messages(&self.shared, &copied.source, false)?;
         if self.mode != OpenMode::Pop3 {
-            self.messages.retain(|m| !removed.contains(&m.uid));
+            Arc::make_mut(&mut self.messages).retain(|m| !removed.contains(&m.uid));
         }
         Ok(copied)
     }
@@ -1816,8 +1845,7 @@ impl Folder for MaildirFolder {
     fn expunge(&mut self, uids: &[u32]) -> Result<Vec<u32>, StoreError> {
         let removed = remove_messages(&self.shared, uids, self.mode != OpenMode::Pop3)?;
         if self.mode != OpenMode::Pop3 {
-            self.messages
-                .retain(|m| removed.binary_search(&m.uid).is_err());
+            Arc::make_mut(&mut self.messages).retain(|m| removed.binary_search(&m.uid).is_err());
         }
         Ok(removed)
     }
@@ -1845,23 +1873,28 @@ impl Folder for MaildirFolder {
             return Ok(Vec::new());
         }
         let mut changes = Vec::new();
+        // `\Recent` stays with this session's messages for the session's life.
+        let mut any_recent = false;
         let mut view = Vec::with_capacity(st.messages.len());
-        let mut old = std::mem::take(&mut self.messages).into_iter().peekable();
+        let mut old = self.messages.iter().peekable();
         for e in &st.messages {
             while let Some(m) = old.next_if(|m| m.uid < e.uid) {
                 changes.push(Change::Expunged(m.uid));
             }
             match old.next_if(|m| m.uid == e.uid) {
-                Some(mut m) => {
+                Some(m) => {
+                    let mut m = m.clone();
                     let flags = e.info.to_flags(&st.keywords);
                     if flags != m.flags {
                         changes.push(Change::Flags(m.uid, flags.clone()));
                         m.flags = flags;
                     }
+                    any_recent |= m.recent;
                     view.push(m);
                 }
                 None => {
                     let meta = e.meta(&st.keywords, recent.contains(&e.uid));
+                    any_recent |= meta.recent;
                     changes.push(Change::Arrived(meta.clone()));
                     view.push(meta);
                 }
@@ -1870,7 +1903,13 @@ impl Folder for MaildirFolder {
         for m in old {
             changes.push(Change::Expunged(m.uid));
         }
-        self.messages = view;
+        // Without `\Recent` the view is the generation's listing, which every such session
+        // shares.
+        self.messages = if any_recent {
+            Arc::new(view)
+        } else {
+            st.shared_metas()
+        };
         self.generation = st.generation;
         self.uid_next = st.next_uid;
         Ok(changes)
