@@ -218,6 +218,44 @@ impl Stuffed {
         Some(chunk)
     }
 
+    /// Copies output into `dst` until it holds `max` octets, the body is all out, or the
+    /// next run of original octets is at least `large` long (it is left in place, to be
+    /// written by reference). The same octets `chunk()` and `advance()` would hand out,
+    /// in one loop instead of one call per slice; see [`Transmit::gather`].
+    ///
+    /// [`Transmit::gather`]: crate::Transmit::gather
+    pub(crate) fn gather(&mut self, dst: &mut Vec<u8>, max: usize, large: usize) {
+        let start = dst.len();
+        while dst.len() < max {
+            let room = max - dst.len();
+            match self.edit() {
+                Some(at) if at == self.pos => {
+                    let insert = &self.insert(at)[self.insert_sent..];
+                    let take = insert.len().min(room);
+                    dst.extend_from_slice(&insert[..take]);
+                    self.advance_insert(at, take);
+                }
+                _ if self.pos < self.body.len() => {
+                    let end = self.run_end();
+                    if end - self.pos >= large {
+                        break;
+                    }
+                    let take = (end - self.pos).min(room);
+                    dst.extend_from_slice(&self.body[self.pos..self.pos + take]);
+                    self.pos += take;
+                }
+                _ => {
+                    let tail = &self.tail[self.tail_sent..];
+                    let take = tail.len().min(room);
+                    dst.extend_from_slice(&tail[..take]);
+                    self.tail_sent += take;
+                    break;
+                }
+            }
+        }
+        self.remaining -= dst.len() - start;
+    }
+
     /// Moves past `cnt` octets of the current edit's insert.
     fn advance_insert(&mut self, at: usize, cnt: usize) -> usize {
         let insert = self.insert(at);
@@ -550,6 +588,53 @@ mod tests {
         let s = Stuffed::new(Bytes::from(clean.clone()));
         assert!(s.window.is_empty());
         assert_eq!(s.scanned, clean.len());
+    }
+
+    /// `gather` hands out what `chunk`/`advance` do, whatever the limits, and stops only
+    /// at a long run or a full buffer.
+    #[test]
+    fn gather_copies_what_the_buf_view_hands_out() {
+        let mut messages: Vec<Vec<u8>> = vec![
+            b"".to_vec(),
+            b"a".to_vec(),
+            b".\n.\n..\r\n.".to_vec(),
+            b".\n".repeat(1500),
+        ];
+        for lead in [0, 1, 62, 63, 64, 65, 127, 128] {
+            let mut m = vec![b'a'; lead];
+            m.extend_from_slice(b"\n.x\r\n.y\nz");
+            m.extend_from_slice(&vec![b'b'; 300]);
+            messages.push(m);
+        }
+        for message in messages {
+            let mut view = Stuffed::new(Bytes::from(message.clone()));
+            let n = view.remaining();
+            let expected = view.copy_to_bytes(n);
+            for large in [1, 2, 3, 64, 200, usize::MAX] {
+                for max in [1, 3, 100, 1 << 20] {
+                    let mut s = Stuffed::new(Bytes::from(message.clone()));
+                    let mut out = Vec::new();
+                    while s.has_remaining() {
+                        let mut batch = Vec::new();
+                        s.gather(&mut batch, max, large);
+                        assert!(batch.len() <= max);
+                        if batch.is_empty() {
+                            let run = s.chunk().len();
+                            assert!(run >= large, "stopped at a run of {run} < {large}");
+                            let piece = s.next_bytes().unwrap();
+                            out.extend_from_slice(&piece);
+                        }
+                        out.extend_from_slice(&batch);
+                        assert_eq!(s.remaining(), n - out.len());
+                    }
+                    assert_eq!(
+                        &out[..],
+                        &expected[..],
+                        "{message:?} large {large} max {max}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
