@@ -100,26 +100,40 @@ impl Stuffed {
     pub(crate) fn cut(message: Bytes, len: usize) -> Stuffed {
         let len = len.min(message.len());
         let body = message.slice(..len);
-        let edits = count_edits(&body, true);
         let tail: &'static [u8] = match final_line_end(&body) {
             b"" => b".\r\n",
             b"\n" => b"\n.\r\n",
             _ => b"\r\n.\r\n",
         };
-        let mut stuffed = Stuffed {
+        // One pass: count the inserts of every block (so `remaining()` is exact), and find
+        // the edit points of the first blocks while the window has room (so a message
+        // whose edits fit in one window is read once).
+        let mut window = Vec::new();
+        let (mut edits, mut found, mut scanned) = (0, 0, 0);
+        for start in (0..len).step_by(BLOCK) {
+            let (bare_lf, dot_line) = block_edits(&body, start);
+            let block = (bare_lf + dot_line) as usize;
+            edits += block;
+            if scanned == start && window.len() < EDIT_WINDOW {
+                if block > 0 {
+                    found += find_edits(&body, start, &mut window);
+                }
+                scanned = len.min(start + BLOCK);
+            }
+        }
+        let unfound = edits.saturating_sub(found);
+        Stuffed {
             remaining: len + edits + tail.len(),
             body,
-            window: Vec::new(),
+            window,
             next_edit: 0,
-            scanned: 0,
-            unfound: edits,
+            scanned: if unfound == 0 { len } else { scanned },
+            unfound,
             tail,
             pos: 0,
             insert_sent: 0,
             tail_sent: 0,
-        };
-        stuffed.refill();
-        stuffed
+        }
     }
 
     /// Finds the next window of edit points once the current one is used
@@ -139,32 +153,12 @@ impl Stuffed {
         let body = &self.body[..];
         while self.scanned < body.len() && self.window.len() < EDIT_WINDOW && self.unfound > 0 {
             let start = self.scanned;
-            let end = body.len().min(start + BLOCK);
-            self.scanned = end;
+            self.scanned = body.len().min(start + BLOCK);
             if block_edits(body, start) == (0, 0) {
                 continue;
             }
-            // A dot at the block's start after a CRLF (or at the body's start);
-            // after a bare LF it rides on that LF's edit.
-            let after_crlf = match start {
-                0 => true,
-                _ => body.get(start - 1) == Some(&b'\n') && start >= 2 && body[start - 2] == b'\r',
-            };
-            if body[start] == b'.' && after_crlf {
-                self.window.push(start);
-                self.unfound = self.unfound.saturating_sub(1);
-            }
-            for lf in memchr::memchr_iter(b'\n', &body[start..end]).map(|i| i + start) {
-                if lf == 0 || body[lf - 1] != b'\r' {
-                    // A bare LF; a dot after it rides on its edit.
-                    self.window.push(lf);
-                    let dot = usize::from(body.get(lf + 1) == Some(&b'.'));
-                    self.unfound = self.unfound.saturating_sub(1 + dot);
-                } else if lf + 1 < end && body[lf + 1] == b'.' {
-                    self.window.push(lf + 1);
-                    self.unfound = self.unfound.saturating_sub(1);
-                }
-            }
+            let found = find_edits(body, start, &mut self.window);
+            self.unfound = self.unfound.saturating_sub(found);
         }
         if self.unfound == 0 {
             self.scanned = body.len();
@@ -346,6 +340,34 @@ impl Buf for Stuffed {
         }
         filled
     }
+}
+
+/// Pushes the edit points of the block of `body` that starts at `start` onto `window`:
+/// bare LFs, and dots at a line start after a CRLF (or at the body's start; a dot after
+/// a bare LF rides on that LF's edit). Returns the octets they insert, a riding dot
+/// counted with its LF (even when it opens the next block).
+fn find_edits(body: &[u8], start: usize, window: &mut Vec<usize>) -> usize {
+    let end = body.len().min(start + BLOCK);
+    let mut found = 0;
+    let after_crlf = match start {
+        0 => true,
+        _ => body.get(start - 1) == Some(&b'\n') && start >= 2 && body[start - 2] == b'\r',
+    };
+    if body.get(start) == Some(&b'.') && after_crlf {
+        window.push(start);
+        found += 1;
+    }
+    for lf in memchr::memchr_iter(b'\n', &body[start..end]).map(|i| i + start) {
+        if lf == 0 || body[lf - 1] != b'\r' {
+            // A bare LF; a dot after it rides on its edit.
+            window.push(lf);
+            found += 1 + usize::from(body.get(lf + 1) == Some(&b'.'));
+        } else if lf + 1 < end && body[lf + 1] == b'.' {
+            window.push(lf + 1);
+            found += 1;
+        }
+    }
+    found
 }
 
 /// The line end to add when a message does not end with one: nothing after
