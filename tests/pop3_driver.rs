@@ -185,3 +185,62 @@ fn stls_over_tcp_discards_commands_sent_behind_it() {
         "{inside}"
     );
 }
+
+/// The server reads messages ahead of the client; whatever order the client asks in
+/// (down, up, TOP then RETR of the same message, a jump), each answer is the message
+/// asked for.
+#[test]
+fn retr_and_top_in_any_order_answer_the_message_asked_for() {
+    let fixture = Fixture::new(StoreKind::Maildir);
+    for i in 0..20 {
+        let message = format!("Subject: extra {i}\n\n{}\n", "body line\n".repeat(i * 50));
+        fixture
+            .store
+            .append(USER, message.as_bytes(), Flags::EMPTY, None)
+            .unwrap();
+    }
+    let messages = fixture.maildrop();
+    let count = messages.len();
+    let mut order: Vec<(&str, usize)> = Vec::new();
+    order.extend((1..=count).rev().map(|n| ("RETR", n)));
+    for n in 1..=count {
+        order.push(("TOP", n));
+        order.push(("RETR", n));
+    }
+    order.extend([("RETR", 3), ("RETR", count), ("RETR", 1), ("RETR", 2)]);
+    let server = fixture.start_server(&[]);
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    let mut commands = format!("USER {USER}\r\nPASS {PASSWORD}\r\n");
+    for (command, n) in &order {
+        match *command {
+            "TOP" => commands.push_str(&format!("TOP {n} 0\r\n")),
+            _ => commands.push_str(&format!("RETR {n}\r\n")),
+        }
+    }
+    commands.push_str("QUIT\r\n");
+    stream.write_all(commands.as_bytes()).unwrap();
+    let mut reader = BufReader::new(stream);
+    for _ in 0..3 {
+        assert!(read_line(&mut reader).starts_with("+OK")); // greeting, USER, PASS
+    }
+    for (command, n) in order {
+        let status = read_line(&mut reader);
+        assert!(status.starts_with("+OK"), "{command} {n}: {status}");
+        let mut body = Vec::new();
+        loop {
+            let mut line = Vec::new();
+            reader.read_until(b'\n', &mut line).unwrap();
+            body.extend_from_slice(&line);
+            if line == b".\r\n" {
+                break;
+            }
+        }
+        let message = &messages[n - 1].1;
+        let expected = match command {
+            "TOP" => stuffed(&clients::top(message, 0)),
+            _ => stuffed(message),
+        };
+        assert!(body == expected, "{command} {n}");
+    }
+    assert!(read_line(&mut reader).contains("signing off"));
+}

@@ -26,7 +26,7 @@
 //! §6). Only a commit the session asked for (after QUIT) deletes, and a shutdown waits
 //! for one that is under way ([`Stop::Finish`]).
 
-use std::collections::VecDeque;
+use std::collections::BTreeMap;
 use std::io;
 use std::sync::Arc;
 use std::time::Instant;
@@ -126,8 +126,8 @@ struct Pop3 {
 /// message RETR would have read.
 #[derive(Default)]
 struct ReadAhead {
-    /// Messages read and not asked for yet, by index, ascending.
-    ready: VecDeque<(usize, Result<Bytes, StoreError>)>,
+    /// Messages read and not asked for yet, by index (at most [`KEEP_AHEAD`]).
+    ready: BTreeMap<usize, Result<Bytes, StoreError>>,
     /// The read under way (it holds the maildrop).
     reading: bool,
     /// A RETR or TOP waiting for the read under way.
@@ -140,6 +140,9 @@ struct ReadAhead {
 const READ_AHEAD: usize = 8;
 /// ...and at most this many octets (but always the one asked for).
 const READ_AHEAD_OCTETS: u64 = 256 * 1024;
+/// Messages kept read ahead: those of the read under way and the one before it, or
+/// fewer when a client jumps about.
+const KEEP_AHEAD: usize = 2 * READ_AHEAD;
 
 impl Host for Pop3 {
     type Answer = Answer;
@@ -237,20 +240,19 @@ impl Pop3 {
     /// few, or a wait for the read under way.
     fn retrieve(&mut self, request: RetrieveRequest, work: &mut Work<Answer>) {
         let index = request.index();
-        let ready = &mut self.ahead.ready;
-        while ready.front().is_some_and(|&(i, _)| i < index) {
-            ready.pop_front(); // skipped by the client
-        }
-        if ready.front().is_some_and(|&(i, _)| i == index) {
-            if let Some((_, message)) = ready.pop_front() {
-                let message = message.map_err(|e| storage::retrieve_error(&request, e));
-                if let Some(kind) = refusal(self.session.answer(request, message, now())) {
-                    warn!(%kind, "message answer refused");
-                }
+        // Messages before this one were skipped: let them go.
+        self.ahead.ready = self.ahead.ready.split_off(&index);
+        if let Some(message) = self.ahead.ready.remove(&index) {
+            let message = message.map_err(|e| storage::retrieve_error(&request, e));
+            if let Some(kind) = refusal(self.session.answer(request, message, now())) {
+                warn!(%kind, "message answer refused");
             }
             // Read the next few while the client downloads this one.
-            if self.ahead.ready.len() < READ_AHEAD / 2 {
-                let next = self.ahead.ready.back().map_or(index, |&(i, _)| i) + 1;
+            let mut next = index + 1;
+            while self.ahead.ready.contains_key(&next) {
+                next += 1;
+            }
+            if next - index - 1 < READ_AHEAD / 2 {
                 self.read_ahead(next, work);
             }
         } else if self.ahead.reading || self.read_ahead(index, work) {
@@ -331,6 +333,9 @@ impl Pop3 {
                 self.ahead.reading = false;
                 if self.mailbox.is_some() {
                     self.ahead.ready.extend(messages);
+                    while self.ahead.ready.len() > KEEP_AHEAD {
+                        self.ahead.ready.pop_last();
+                    }
                 }
                 if let Some(request) = self.ahead.commit.take() {
                     self.commit(request, work);
