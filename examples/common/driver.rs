@@ -99,10 +99,9 @@ impl Limits {
         close_timeout: Duration::from_secs(5),
     };
 
-    /// For IMAP: the autologout time is 30 minutes (RFC 3501 §5.4); APPEND uploads are
-    /// read in larger pieces.
+    /// For IMAP: the autologout time is 30 minutes (RFC 3501 §5.4).
     pub const IMAP: Limits = Limits {
-        read_size: 64 * 1024,
+        read_size: 16 * 1024,
         write_stall: Duration::from_secs(30 * 60),
         handshake_timeout: Duration::from_secs(60),
         close_timeout: Duration::from_secs(5),
@@ -365,6 +364,9 @@ pub const SHARE_FROM: usize = 1024;
 
 /// Bytes copied into one batch before it is written.
 const BATCH: usize = 64 * 1024;
+/// Buffer sizes a connection keeps between responses (larger ones are freed).
+const KEEP_COPIED: usize = 16 * 1024;
+const KEEP_PIECES: usize = 16;
 
 /// One piece of a batch: bytes copied into the batch buffer, or a shared slice.
 enum Piece {
@@ -427,7 +429,11 @@ impl Output {
             self.take_batch(transmit);
         }
         let written = if self.piece < self.pieces.len() {
-            ready!(self.poll_write_batch(io, cx))?
+            let written = ready!(self.poll_write_batch(io, cx))?;
+            if self.piece == self.pieces.len() {
+                self.release(transmit.has_remaining());
+            }
+            written
         } else if transmit.has_remaining() {
             let mut slices = [IoSlice::new(&[]); IOV_MAX];
             let n = transmit.chunks_vectored(&mut slices);
@@ -477,6 +483,23 @@ impl Output {
             match transmit.next_bytes() {
                 Some(shared) => self.pieces.push(Piece::Shared(shared)),
                 None => break,
+            }
+        }
+    }
+
+    /// A batch is written: let go of the message bodies it shared, and of its buffers
+    /// when no output follows (an idle connection keeps no batch-sized memory).
+    fn release(&mut self, more: bool) {
+        self.pieces.clear();
+        self.copied.clear();
+        self.piece = 0;
+        self.offset = 0;
+        if !more {
+            if self.copied.capacity() > KEEP_COPIED {
+                self.copied = Vec::new();
+            }
+            if self.pieces.capacity() > KEEP_PIECES {
+                self.pieces = Vec::new();
             }
         }
     }
