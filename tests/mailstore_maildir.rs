@@ -1019,7 +1019,11 @@ fn sessions_without_recent_share_one_listing() {
     assert!(a.messages()[0].flags.contains(&Flag::Flagged));
     assert!(matches!(&b.sync().unwrap()[..], [Change::Flags(1, _)]));
     assert!(a.sync().unwrap().is_empty());
-    assert_eq!(a.messages().as_ptr(), b.messages().as_ptr(), "not shared after sync");
+    assert_eq!(
+        a.messages().as_ptr(),
+        b.messages().as_ptr(),
+        "not shared after sync"
+    );
     assert!(b.messages()[0].flags.contains(&Flag::Flagged));
     drop(first);
 }

@@ -99,10 +99,9 @@ impl Limits {
         close_timeout: Duration::from_secs(5),
     };
 
-    /// For IMAP: the autologout time is 30 minutes (RFC 3501 §5.4); APPEND uploads are
-    /// read in larger pieces.
+    /// For IMAP: the autologout time is 30 minutes (RFC 3501 §5.4).
     pub const IMAP: Limits = Limits {
-        read_size: 64 * 1024,
+        read_size: 16 * 1024,
         write_stall: Duration::from_secs(30 * 60),
         handshake_timeout: Duration::from_secs(60),
         close_timeout: Duration::from_secs(5),
@@ -163,8 +162,9 @@ pub trait Host {
     /// timeout and write (a session produces more of a long response as output drains).
     fn poll_events(&mut self, work: &mut Work<Self::Answer>);
 
-    /// A storage task's answer, to hand to the session (`Session::answer`).
-    fn answer(&mut self, answer: Self::Answer, now: Instant);
+    /// A storage task's answer, to hand to the session (`Session::answer`); it may start
+    /// more work.
+    fn answer(&mut self, answer: Self::Answer, now: Instant, work: &mut Work<Self::Answer>);
 
     /// The session's output (`Session::transmit`).
     fn transmit(&mut self) -> &mut Transmit;
@@ -349,31 +349,80 @@ enum Step<A> {
     Stop,
 }
 
+/// What the stream under [`drive`] is, which decides how output is written.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Layer {
+    /// A socket (TCP, Unix) or pipe: the kernel copies whatever it is handed. Runs of
+    /// output shorter than [`SHARE_FROM`] (status lines, and the lines of a body whose bare
+    /// LFs become CRLF) are gathered into one buffer; longer ones go by reference, as
+    /// slices of the host's `Bytes`.
+    Socket,
+    /// TLS: rustls copies the plaintext into records anyway, so all of the output is
+    /// handed over by reference, [`IOV_MAX`] slices at a time.
+    Tls,
+}
+
+/// Runs of output at least this long are written by reference; shorter ones are copied
+/// into the batch buffer. A slice in a vectored write costs the kernel about as much as
+/// copying a kilobyte, so a body of 70-octet lines (two slices per line once its bare LFs
+/// become CRLF) goes out two to three times cheaper copied once into one buffer than as
+/// hundreds of slices (measured in BENCHMARKS.md, "Side by side with Dovecot").
+pub const SHARE_FROM: usize = 1024;
+
+/// Bytes copied into one batch before it is written.
+const BATCH: usize = 64 * 1024;
+/// Buffer sizes a connection keeps between responses (larger ones are freed).
+const KEEP_COPIED: usize = 16 * 1024;
+const KEEP_PIECES: usize = 16;
+
+/// One piece of a batch: bytes copied into the batch buffer, or a shared slice.
+enum Piece {
+    Copied(std::ops::Range<usize>),
+    Shared(bytes::Bytes),
+}
+
+/// The bytes of a piece of a batch whose copied pieces live in `copied`.
+fn piece_bytes<'a>(copied: &'a [u8], piece: &'a Piece) -> &'a [u8] {
+    match piece {
+        Piece::Copied(range) => &copied[range.clone()],
+        Piece::Shared(shared) => shared,
+    }
+}
+
 /// The session's output on its way to the transport.
 struct Output {
-    /// The transport takes vectored writes (TCP, TLS, Unix sockets).
+    /// Output taken from the session but not written yet ([`Layer::Socket`]): the
+    /// pieces, the buffer the copied ones live in, and the position reached.
+    pieces: Vec<Piece>,
+    copied: Vec<u8>,
+    piece: usize,
+    offset: usize,
+    /// Pass the session's slices straight through ([`Layer::Tls`]).
+    straight: bool,
+    /// The transport takes vectored writes; otherwise every piece is copied and written
+    /// with plain writes (stdout's pipe).
     vectored: bool,
-    /// Gathered output for transports that cannot (stdout), and how much of it is
-    /// written.
-    gathered: Vec<u8>,
-    sent: usize,
     /// Written since the last flush (TLS records, stdout's buffer).
     unflushed: bool,
 }
 
 impl Output {
-    fn new<S: AsyncWrite>(io: &S) -> Output {
+    fn new<S: AsyncWrite>(io: &S, layer: Layer) -> Output {
+        let vectored = io.is_write_vectored();
         Output {
-            vectored: io.is_write_vectored(),
-            gathered: Vec::new(),
-            sent: 0,
+            pieces: Vec::new(),
+            copied: Vec::new(),
+            piece: 0,
+            offset: 0,
+            straight: vectored && layer == Layer::Tls,
+            vectored,
             unflushed: false,
         }
     }
 
-    /// Output is waiting: in the session, gathered here, or not flushed yet.
+    /// Output is waiting: in the session, in the batch, or not flushed yet.
     fn pending(&self, transmit: &Transmit) -> bool {
-        transmit.has_remaining() || self.sent < self.gathered.len() || self.unflushed
+        transmit.has_remaining() || self.piece < self.pieces.len() || self.unflushed
     }
 
     /// One write (or the flush once everything is written). `Ready(Ok(true))`: progress.
@@ -383,18 +432,20 @@ impl Output {
         cx: &mut Context<'_>,
         transmit: &mut Transmit,
     ) -> Poll<io::Result<bool>> {
-        let written = if self.vectored && transmit.has_remaining() {
+        if self.piece == self.pieces.len() && transmit.has_remaining() && !self.straight {
+            self.take_batch(transmit);
+        }
+        let written = if self.piece < self.pieces.len() {
+            let written = ready!(self.poll_write_batch(io, cx))?;
+            if self.piece == self.pieces.len() {
+                self.release(transmit.has_remaining());
+            }
+            written
+        } else if transmit.has_remaining() {
             let mut slices = [IoSlice::new(&[]); IOV_MAX];
             let n = transmit.chunks_vectored(&mut slices);
             let written = ready!(Pin::new(&mut *io).poll_write_vectored(cx, &slices[..n]))?;
             transmit.advance(written);
-            written
-        } else if !self.vectored && (self.sent < self.gathered.len() || transmit.has_remaining()) {
-            if self.sent == self.gathered.len() {
-                self.gather(transmit);
-            }
-            let written = ready!(Pin::new(&mut *io).poll_write(cx, &self.gathered[self.sent..]))?;
-            self.sent += written;
             written
         } else if self.unflushed {
             ready!(Pin::new(&mut *io).poll_flush(cx))?;
@@ -410,16 +461,90 @@ impl Output {
         Poll::Ready(Ok(true))
     }
 
-    /// Copies up to [`GATHER`] bytes of output into one buffer.
-    fn gather(&mut self, transmit: &mut Transmit) {
-        self.gathered.clear();
-        self.sent = 0;
-        while transmit.has_remaining() && self.gathered.len() < GATHER {
-            let chunk = transmit.chunk();
-            let take = chunk.len().min(GATHER - self.gathered.len());
-            self.gathered.extend_from_slice(&chunk[..take]);
-            transmit.advance(take);
+    /// Moves the next batch of output out of the session: runs shorter than
+    /// [`SHARE_FROM`] copied (up to [`BATCH`] bytes), longer ones shared, at most
+    /// [`IOV_MAX`] pieces. Every byte is copied at most once, however the writes go.
+    fn take_batch(&mut self, transmit: &mut Transmit) {
+        self.pieces.clear();
+        self.copied.clear();
+        self.piece = 0;
+        self.offset = 0;
+        let share_from = if self.vectored {
+            SHARE_FROM
+        } else {
+            usize::MAX
+        };
+        loop {
+            let run = self.copied.len();
+            transmit.gather(&mut self.copied, BATCH, share_from);
+            if self.copied.len() > run {
+                self.pieces.push(Piece::Copied(run..self.copied.len()));
+            }
+            // Stopped at a long piece (shared), or the batch is full.
+            if !transmit.has_remaining()
+                || self.pieces.len() >= IOV_MAX - 1
+                || transmit.chunk().len() < share_from
+            {
+                break;
+            }
+            match transmit.next_bytes() {
+                Some(shared) => self.pieces.push(Piece::Shared(shared)),
+                None => break,
+            }
         }
+    }
+
+    /// A batch is written: let go of the message bodies it shared, and of its buffers
+    /// when no output follows (an idle connection keeps no batch-sized memory).
+    fn release(&mut self, more: bool) {
+        self.pieces.clear();
+        self.copied.clear();
+        self.piece = 0;
+        self.offset = 0;
+        if !more {
+            if self.copied.capacity() > KEEP_COPIED {
+                self.copied = Vec::new();
+            }
+            if self.pieces.capacity() > KEEP_PIECES {
+                self.pieces = Vec::new();
+            }
+        }
+    }
+
+    /// Writes from the batch; how much went.
+    fn poll_write_batch<S: AsyncWrite + Unpin>(
+        &mut self,
+        io: &mut S,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<usize>> {
+        let copied = &self.copied[..];
+        let bytes = |piece| piece_bytes(copied, piece);
+        let first = &bytes(&self.pieces[self.piece])[self.offset..];
+        let written = if self.vectored && self.pieces.len() - self.piece > 1 {
+            let mut slices = [IoSlice::new(&[]); IOV_MAX];
+            slices[0] = IoSlice::new(first);
+            let mut n = 1;
+            for piece in &self.pieces[self.piece + 1..] {
+                slices[n] = IoSlice::new(bytes(piece));
+                n += 1;
+            }
+            ready!(Pin::new(&mut *io).poll_write_vectored(cx, &slices[..n]))?
+        } else {
+            ready!(Pin::new(&mut *io).poll_write(cx, first))?
+        };
+        // Move past what was written.
+        let mut left = written;
+        while left > 0 && self.piece < self.pieces.len() {
+            let len = bytes(&self.pieces[self.piece]).len() - self.offset;
+            if left < len {
+                self.offset += left;
+                break;
+            }
+            left -= len;
+            self.piece += 1;
+            self.offset = 0;
+        }
+        Poll::Ready(Ok(written))
     }
 }
 
@@ -431,6 +556,7 @@ pub async fn drive<H, S>(
     host: &mut H,
     work: &mut Work<H::Answer>,
     io: &mut S,
+    layer: Layer,
     shutdown: &mut Shutdown,
     limits: &Limits,
 ) -> io::Result<Ending>
@@ -439,7 +565,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let mut buf = vec![0u8; limits.read_size];
-    let mut output = Output::new(io);
+    let mut output = Output::new(io, layer);
     let stop = stopped(shutdown);
     tokio::pin!(stop);
     let timer = tokio::time::sleep(Duration::ZERO);
@@ -535,7 +661,7 @@ where
                 eof = true;
                 host.feed_eof(now());
             }
-            Step::Answer(answer) => host.answer(answer, now()),
+            Step::Answer(answer) => host.answer(answer, now(), work),
             Step::Wake => host.wake(now(), work),
             Step::Timer => {
                 armed = None;
@@ -563,8 +689,8 @@ where
 }
 
 /// The time, from tokio's clock (the same as `Instant::now()` outside tests that pause
-/// time).
-fn now() -> Instant {
+/// time): what hosts hand their sessions.
+pub fn now() -> Instant {
     tokio::time::Instant::now().into_std()
 }
 
@@ -574,7 +700,8 @@ async fn stopped(shutdown: &mut Shutdown) {
     let _ = shutdown.wait_for(|&stop| stop).await;
 }
 
-/// Serves one connection: [`drive`] the session over `stream`; on
+/// Serves one connection: [`drive`] the session over `stream` (a plain socket or pipe,
+/// or TLS already: `layer`); on
 /// [`Ending::StartTls`] the handshake on the raw stream with `tls` (STLS, STARTTLS), then
 /// [`Host::tls_established`] and [`drive`] again over TLS; finally TLS close_notify and
 /// FIN after a session that closed, or nothing more for a client that went away. Work
@@ -585,6 +712,7 @@ async fn stopped(shutdown: &mut Shutdown) {
 pub async fn serve<H, S>(
     host: &mut H,
     mut stream: S,
+    layer: Layer,
     tls: Option<&TlsAcceptor>,
     shutdown: &mut Shutdown,
     limits: &Limits,
@@ -594,31 +722,37 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let mut work = Work::new();
-    let ending = drive(host, &mut work, &mut stream, shutdown, limits).await;
-    let ending = match ending {
-        Ok(Ending::StartTls) => match tls {
-            Some(acceptor) => match handshake(acceptor, stream, shutdown, limits).await {
-                Some(mut tls) if host.tls_established(now()) => {
-                    let ending = match drive(host, &mut work, &mut tls, shutdown, limits).await {
-                        Ok(Ending::StartTls) => Err(io::Error::other("TLS asked for twice")),
-                        other => other,
-                    };
-                    close(&mut tls, &ending, limits).await;
-                    ending
+    let ending = drive(host, &mut work, &mut stream, layer, shutdown, limits).await;
+    let ending =
+        match ending {
+            Ok(Ending::StartTls) => match tls {
+                Some(acceptor) => match handshake(acceptor, stream, shutdown, limits).await {
+                    Some(mut tls) if host.tls_established(now()) => {
+                        let ending =
+                            match drive(host, &mut work, &mut tls, Layer::Tls, shutdown, limits)
+                                .await
+                            {
+                                Ok(Ending::StartTls) => {
+                                    Err(io::Error::other("TLS asked for twice"))
+                                }
+                                other => other,
+                            };
+                        close(&mut tls, &ending, limits).await;
+                        ending
+                    }
+                    _ => Ok(Ending::StartTls),
+                },
+                None => {
+                    // Not reachable: the sessions offer STLS/STARTTLS only with a certificate.
+                    error!("TLS asked for without a TLS configuration");
+                    Ok(Ending::StartTls)
                 }
-                _ => Ok(Ending::StartTls),
             },
-            None => {
-                // Not reachable: the sessions offer STLS/STARTTLS only with a certificate.
-                error!("TLS asked for without a TLS configuration");
-                Ok(Ending::StartTls)
+            other => {
+                close(&mut stream, &other, limits).await;
+                other
             }
-        },
-        other => {
-            close(&mut stream, &other, limits).await;
-            other
-        }
-    };
+        };
     work.detach_all();
     ending
 }

@@ -41,7 +41,7 @@ use tokio_rustls::TlsAcceptor;
 use tracing::{debug, error, info, warn};
 
 use crate::Server;
-use crate::common::driver::{self, Ending, Host, Limits, Shutdown, Stop, Wakeup, Work};
+use crate::common::driver::{self, Ending, Host, Layer, Limits, Shutdown, Stop, Wakeup, Work};
 use crate::common::mailstore::{self, Account};
 use crate::storage::{self, Answer, SharedFolder, SharedSink};
 
@@ -111,9 +111,14 @@ pub async fn serve<S>(
         poll_after_resync: false,
         start_tls: None,
     };
+    let layer = match transport {
+        Transport::Plain => Layer::Socket,
+        Transport::Tls => Layer::Tls,
+    };
     let ending = driver::serve(
         &mut host,
         stream,
+        layer,
         tls.as_ref(),
         &mut shutdown,
         &Limits::IMAP,
@@ -180,7 +185,7 @@ impl Host for Imap {
         self.read_messages(reads, work);
     }
 
-    fn answer(&mut self, answer: Answer, now: Instant) {
+    fn answer(&mut self, answer: Answer, now: Instant, _work: &mut Work<Answer>) {
         self.on_answer(answer, now);
     }
 

@@ -1,8 +1,11 @@
 //! The host's answers to the session's events that need the disk: checking a login
-//! against the users file and opening the maildrop, reading a message, committing
+//! against the users file and opening the maildrop, reading messages, committing
 //! deletions. Each is blocking code, run by [`super::connection`] on tokio's blocking
-//! pool; each takes the session's request handle and gives it back with its result, so
-//! an answer always goes to the request it was made for.
+//! pool; a login or commit takes the session's request handle and gives it back with its
+//! result, so an answer always goes to the request it was made for; messages come back
+//! by index, since a read may fetch more than the one asked for.
+
+use std::ops::Range;
 
 use bytes::Bytes;
 use pobox::pop3::server::{
@@ -18,8 +21,8 @@ use crate::common::users::Users;
 pub enum Answer {
     /// [`login`]'s verdict: the opened maildrop, or why not.
     Login(LoginRequest, Result<Mailbox, LoginRejection>),
-    /// [`read`]'s message bytes.
-    Message(RetrieveRequest, Result<Bytes, RetrieveError>),
+    /// [`read_ahead`]'s messages, by index (see [`crate::connection`]).
+    Messages(Vec<(usize, Result<Bytes, StoreError>)>),
     /// [`commit`]'s outcome.
     Commit(CommitRequest, Result<CommitSummary, StoreError>),
 }
@@ -85,16 +88,20 @@ fn open_maildrop(store: &Store, user: &str) -> Result<Mailbox, LoginRejection> {
     }
 }
 
-/// Reads the message RETR or TOP asked for.
-pub fn read(mailbox: &Mailbox, request: RetrieveRequest) -> Answer {
-    let result = mailbox.read(request.index()).map_err(|e| {
-        warn!(msg = request.msg(), uid = %request.uid(), error = %e, "cannot read message");
-        match e {
-            StoreError::Vanished { .. } | StoreError::NoSuchMessage { .. } => RetrieveError::Gone,
-            _ => RetrieveError::Unavailable,
-        }
-    });
-    Answer::Message(request, result)
+/// Reads the messages at `indices`: the one RETR or TOP asked for, and those after it
+/// that the client is likely to ask for next. Each has its own result.
+pub fn read_ahead(mailbox: &Mailbox, indices: Range<usize>) -> Answer {
+    Answer::Messages(indices.map(|index| (index, mailbox.read(index))).collect())
+}
+
+/// What the session tells the client when a message RETR or TOP asked for cannot be
+/// read.
+pub fn retrieve_error(request: &RetrieveRequest, e: StoreError) -> RetrieveError {
+    warn!(msg = request.msg(), uid = %request.uid(), error = %e, "cannot read message");
+    match e {
+        StoreError::Vanished { .. } | StoreError::NoSuchMessage { .. } => RetrieveError::Gone,
+        _ => RetrieveError::Unavailable,
+    }
 }
 
 /// Deletes the messages marked with DELE (RFC 1939 §6, the UPDATE state) and releases
